@@ -1,0 +1,25 @@
+# cspbill — the two commands a new user runs are `make demo` and `make test`.
+GO ?= go
+BIN := bin/cspbill
+
+.PHONY: build test demo bench bench-quick test-faults vet clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/cspbill
+
+# Every test. PostgreSQL tests use CSPBILL_TEST_POSTGRES; with CI=true and no
+# variable they use postgres://postgres@127.0.0.1:5432/test?sslmode=disable and
+# fail if it cannot be reached; otherwise they skip with a notice.
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+demo: build
+	rm -rf out demo.db
+	./$(BIN) demo --out out --db sqlite:demo.db
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin out demo.db

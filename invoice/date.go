@@ -1,0 +1,121 @@
+package invoice
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Date is a calendar day in UTC, counted in days since 1970-01-01. Day counts
+// (K1 windows, K4 proration) are plain subtraction. The zero Date means "no
+// date" (an empty charge_end for perpetual lines); no billing date is 1970-01-01.
+type Date int32
+
+// NoDate is the empty date.
+const NoDate Date = 0
+
+// ErrBadDate is wrapped by ParseDate and ParseTimestamp.
+var ErrBadDate = errors.New("not a date")
+
+// DateOf returns the UTC calendar day of t.
+func DateOf(t time.Time) Date {
+	u := t.UTC()
+	return Date(time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// NewDate builds a date from year, month and day; it normalises overflow the
+// way time.Date does.
+func NewDate(y int, m time.Month, d int) Date {
+	return Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// ParseDate parses YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	if err != nil {
+		return NoDate, fmt.Errorf("%w: %q (want YYYY-MM-DD)", ErrBadDate, s)
+	}
+	return DateOf(t), nil
+}
+
+// MustDate is ParseDate for literals in tests and tables.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// ParseTimestamp parses an RFC 3339 timestamp, or a bare YYYY-MM-DD as
+// midnight UTC, and returns its UTC calendar day (SPEC §1).
+func ParseTimestamp(s string) (Date, error) {
+	s = strings.TrimSpace(s)
+	if len(s) == 10 {
+		return ParseDate(s)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return NoDate, fmt.Errorf("%w: %q (want an RFC 3339 timestamp such as 2026-10-03T14:00:00Z, or YYYY-MM-DD)", ErrBadDate, s)
+	}
+	return DateOf(t), nil
+}
+
+// Time returns midnight UTC of the day.
+func (d Date) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+// String prints YYYY-MM-DD, or "" for NoDate.
+func (d Date) String() string {
+	if d == NoDate {
+		return ""
+	}
+	return d.Time().Format("2006-01-02")
+}
+
+// Month returns the period (calendar month) that contains the day.
+func (d Date) Month() Month {
+	t := d.Time()
+	return Month(t.Year()*12 + int(t.Month()) - 1)
+}
+
+// AddMonths adds n months anchored to the day-of-month of d, clamping to the
+// last day of a shorter month: Jan 31 + 1 = Feb 28 (Feb 29 in a leap year),
+// Jan 31 + 2 = Mar 31. Callers always add to the anchor (the term's start),
+// never to an already clamped date, so the day-of-month is never lost.
+func (d Date) AddMonths(n int) Date {
+	t := d.Time()
+	y, m, day := t.Year(), int(t.Month())-1+n, t.Day()
+	y += m / 12
+	m %= 12
+	if m < 0 {
+		m += 12
+		y--
+	}
+	last := time.Date(y, time.Month(m+2), 0, 0, 0, 0, 0, time.UTC).Day()
+	if day > last {
+		day = last
+	}
+	return NewDate(y, time.Month(m+1), day)
+}
+
+// Month is a calendar month in UTC (a period, SPEC P1), counted as year×12 + month−1.
+type Month int32
+
+// ParseMonth parses YYYY-MM.
+func ParseMonth(s string) (Month, error) {
+	t, err := time.Parse("2006-01", strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q (want YYYY-MM)", ErrBadDate, s)
+	}
+	return Month(t.Year()*12 + int(t.Month()) - 1), nil
+}
+
+// First returns the first day of the month.
+func (m Month) First() Date { return NewDate(int(m)/12, time.Month(int(m)%12+1), 1) }
+
+// Last returns the last day of the month.
+func (m Month) Last() Date { return (m + 1).First() - 1 }
+
+// String prints YYYY-MM.
+func (m Month) String() string { return fmt.Sprintf("%04d-%02d", int(m)/12, int(m)%12+1) }

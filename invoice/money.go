@@ -1,0 +1,140 @@
+package invoice
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Currency is an ISO 4217 code with its number of minor-unit digits.
+type Currency struct {
+	Code   string
+	Digits int32
+}
+
+// currencyDigits lists the currencies the program accepts with their ISO 4217
+// minor units. A code not listed here is unknown (a V1 reject).
+var currencyDigits = map[string]int32{
+	"AED": 2, "ARS": 2, "AUD": 2, "BGN": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2,
+	"CLP": 0, "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2, "GBP": 2,
+	"HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0,
+	"KRW": 0, "KWD": 3, "LYD": 3, "MXN": 2, "MYR": 2, "NGN": 2, "NOK": 2, "NZD": 2,
+	"OMR": 3, "PEN": 2, "PHP": 2, "PKR": 2, "PLN": 2, "QAR": 2, "RON": 2, "RSD": 2,
+	"SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2, "TWD": 2, "UAH": 2,
+	"USD": 2, "VND": 0, "ZAR": 2, "IQD": 3, "KES": 2, "MAD": 2, "LKR": 2, "BDT": 2,
+}
+
+// ErrUnknownCurrency is wrapped by LookupCurrency for a code it does not know.
+var ErrUnknownCurrency = errors.New("unknown currency")
+
+// LookupCurrency returns the currency for an ISO 4217 code (case-sensitive,
+// upper case as the standard writes it).
+func LookupCurrency(code string) (Currency, error) {
+	d, ok := currencyDigits[code]
+	if !ok {
+		return Currency{}, fmt.Errorf("%w %q", ErrUnknownCurrency, code)
+	}
+	return Currency{Code: code, Digits: d}, nil
+}
+
+// MustCurrency is LookupCurrency for codes known at compile time (tests, fixtures).
+func MustCurrency(code string) Currency {
+	c, err := LookupCurrency(code)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Round is the one rounding function of cspbill: it rounds an exact decimal
+// half away from zero to the currency's minor unit and returns minor units.
+// It is applied once, to each amount that is posted.
+func Round(d decimal.Decimal, c Currency) int64 {
+	return d.Round(c.Digits).Shift(c.Digits).IntPart()
+}
+
+// RoundQuo rounds num ÷ den half away from zero to the currency's minor unit,
+// exactly (no intermediate decimal expansion), and returns minor units.
+func RoundQuo(num, den decimal.Decimal, c Currency) int64 {
+	// num/den × 10^digits = (num × 10^digits) / den, as exact rationals.
+	r := new(big.Rat).Quo(num.Shift(c.Digits).Rat(), den.Rat())
+	return roundRat(r)
+}
+
+// roundRat rounds a rational half away from zero to an integer.
+func roundRat(r *big.Rat) int64 {
+	n := new(big.Int).Set(r.Num())
+	d := r.Denom() // always positive
+	neg := n.Sign() < 0
+	n.Abs(n)
+	q, m := new(big.Int).QuoRem(n, d, new(big.Int))
+	if m.Lsh(m, 1).Cmp(d) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if neg {
+		q.Neg(q)
+	}
+	return q.Int64()
+}
+
+// Decimal returns minor units as an exact decimal in major units.
+func (c Currency) Decimal(minor int64) decimal.Decimal {
+	return decimal.New(minor, -c.Digits)
+}
+
+// Format prints minor units with exactly the currency's decimals:
+// "1234.50", "-0.01", "125000" (JPY), "1.250" (KWD).
+func (c Currency) Format(minor int64) string {
+	return c.Decimal(minor).StringFixed(c.Digits)
+}
+
+// ErrBadAmount is wrapped by ParseAmount and ParseDecimal.
+var ErrBadAmount = errors.New("not a decimal amount")
+
+// ParseDecimal parses a decimal string with a '.' separator and no exponent,
+// thousands separators or currency signs: "1234.5", "-0.01", "0.10".
+func ParseDecimal(s string) (decimal.Decimal, error) {
+	s = strings.TrimSpace(s)
+	if !isPlainDecimal(s) {
+		return decimal.Decimal{}, fmt.Errorf("%w: %q (want digits with an optional '.', e.g. 1234.50)", ErrBadAmount, s)
+	}
+	return decimal.NewFromString(s)
+}
+
+// ParseAmount parses a decimal string into minor units of the currency. It
+// refuses a value with more decimals than the currency has, rather than
+// rounding it silently.
+func (c Currency) ParseAmount(s string) (int64, error) {
+	d, err := ParseDecimal(s)
+	if err != nil {
+		return 0, err
+	}
+	if -d.Exponent() > c.Digits && !d.Equal(d.Round(c.Digits)) {
+		return 0, fmt.Errorf("%w: %q has more than %d decimals for %s", ErrBadAmount, s, c.Digits, c.Code)
+	}
+	return d.Shift(c.Digits).IntPart(), nil
+}
+
+func isPlainDecimal(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' || s[0] == '+' {
+		s = s[1:]
+	}
+	digits, dot := 0, false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+			digits++
+		case s[i] == '.' && !dot:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return digits > 0 && s[len(s)-1] != '.' && s[0] != '.'
+}
