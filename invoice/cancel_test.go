@@ -1,0 +1,213 @@
+package invoice
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestK1_CancellationWindow(t *testing.T) {
+	b := testBook(t)
+	// Perpetual WS-STD on 2026-10-01 for US1: net 1000.00, tax 100.00, gross 1100.00.
+	in := addOrder(t, b, order("O1", "US1", "2026-10-01", "WS-STD", "", "", "1", ""))
+	addCancel(t, b, cancelOf("O1", "2026-10-31T23:00:00Z")) // 30 days: allowed
+	wantCharge(t, b.Schedule(in, asOf("2026-10-31")), "O1/1/T0/I0/credit", ChargeCancelImmediate, "2026-10-31", "", amounts{-100000, -10000, -110000})
+
+	out := addOrder(t, b, order("O2", "US1", "2026-10-01", "WS-STD", "", "", "1", ""))
+	c := cancelOf("O2", "2026-11-01")
+	c.Reason = "bought by mistake"
+	addCancel(t, b, c) // 31 days: refused
+	res := b.Schedule(out, asOf("2026-11-30"))
+	if len(res.Charges) != 1 {
+		t.Fatalf("charges %v", keys(res))
+	}
+	rej := wantVerdict(t, res, "K1")
+	if rej.Message != "cancellation on 2026-11-01 is outside the 30-day window of the purchase or renewal on 2026-10-01 (31 days)" {
+		t.Fatalf("message %q", rej.Message)
+	}
+	if s := rej.Support; s == nil || s.GrossCredit != -110000 || s.Domain != "contoso.com" || s.OrderID != "O2" || s.Reason != "bought by mistake" {
+		t.Fatalf("support %+v", s)
+	}
+	if !strings.Contains(rej.FullMessage(), `support request: customer US1 (contoso.com), order O2, subscription (none), reason "bought by mistake", credit it would have made -1100.00 USD`) {
+		t.Fatalf("full message %q", rej.FullMessage())
+	}
+
+	// The window is a setting.
+	b.Window = 10
+	short := addOrder(t, b, order("O3", "US1", "2026-10-01", "WS-STD", "", "", "1", ""))
+	addCancel(t, b, cancelOf("O3", "2026-10-12"))
+	wantVerdict(t, b.Schedule(short, asOf("2026-10-31")), "K1")
+	b.Window = DefaultWindow
+
+	// Before the order date: refused.
+	early := addOrder(t, b, order("O4", "US1", "2026-10-05", "WS-STD", "", "", "1", ""))
+	addCancel(t, b, cancelOf("O4", "2026-10-04"))
+	wantVerdict(t, b.Schedule(early, asOf("2026-10-31")), "K1")
+}
+
+func TestK1_WindowReopensOnRenewal(t *testing.T) {
+	b := testBook(t)
+	// SQL-SUB P1Y annual from 2025-10-01, auto-renew on by default: renews 2026-10-01.
+	o := addOrder(t, b, order("O1", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S1"))
+	addCancel(t, b, cancelOf("O1", "2026-10-20"))
+	res := b.Schedule(o, asOf("2026-10-31"))
+	wantCharge(t, res, "O1/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{120000, 12000, 132000})
+	// 19 days into the renewed term: allowed. days = 2027-10-01 − 2026-10-01 = 365,
+	// unused = 2027-10-01 − 2026-10-20 = 346; 1200.00 × 346 ÷ 365 = 1137.534… → 1137.53;
+	// tax round(113.753) = 113.75; gross 1251.28.
+	wantCharge(t, res, "O1/1/T1/I0/credit", ChargeCancelImmediate, "2026-10-20", "2027-09-30", amounts{-113753, -11375, -125128})
+}
+
+func TestK2_SoftwarePlanNeverCancelled(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("O1", "US1", "2026-10-01", "SUSE", "P1Y", "annual", "1", "S1"))
+	addCancel(t, b, cancelOf("O1", "2026-10-02"))
+	res := b.Schedule(o, asOf("2026-10-31"))
+	rej := wantVerdict(t, res, "K2")
+	if rej.Message != `software plan "SUSE" (subscription S1) can never be cancelled` {
+		t.Fatalf("message %q", rej.Message)
+	}
+	if len(res.Charges) != 1 || res.Charges[0].Type != ChargeNew {
+		t.Fatalf("charges %v", keys(res))
+	}
+}
+
+func TestK3_PerpetualCreditIsExactNegation(t *testing.T) {
+	b := testBook(t)
+	// AU1 buys 2 × WS-STD at 1100.00 AUD, tax-inclusive 10%: gross 2200.00,
+	// net round(2200.00 ÷ 1.1) = 2000.00, tax 200.00.
+	o := addOrder(t, b, order("O1", "AU1", "2026-10-01", "WS-STD", "", "", "2", ""))
+	addCancel(t, b, cancelOf("O1", "2026-10-05"))
+	res := b.Schedule(o, asOf("2026-10-31"))
+	ch := wantCharge(t, res, "O1/1/T0/I0", ChargeNew, "2026-10-01", "", amounts{200000, 20000, 220000})
+	cr := wantCharge(t, res, "O1/1/T0/I0/credit", ChargeCancelImmediate, "2026-10-05", "", amounts{-200000, -20000, -220000})
+	if cr.CreditsKey != ch.Key || cr.Quantity != 2 {
+		t.Fatalf("credit %+v", cr)
+	}
+}
+
+func TestK4_ProratedCreditForUnusedDays(t *testing.T) {
+	b := testBook(t)
+	// RDS-CAL monthly ×10 at 132.00 from 2026-10-01: 1320.00 ÷ 12 = 110.00 a month.
+	// Cancelled 2026-10-03: days = 31, unused = 2026-11-01 − 2026-10-03 = 29;
+	// 110.00 × 29 ÷ 31 = 102.903… → 102.90; tax round(10.290) = 10.29; gross 113.19.
+	o := addOrder(t, b, order("O1", "US1", "2026-10-01", "RDS-CAL", "P1Y", "monthly", "10", "S1"))
+	addCancel(t, b, cancelOf("O1", "2026-10-03T09:00:00Z"))
+	res := b.Schedule(o, asOf("2026-12-31"))
+	wantCharge(t, res, "O1/1/T0/I0", ChargeNew, "2026-10-01", "2026-10-31", amounts{11000, 1100, 12100})
+	wantCharge(t, res, "O1/1/T0/I0/credit", ChargeCancelImmediate, "2026-10-03", "2026-10-31", amounts{-10290, -1029, -11319})
+	if len(res.Charges) != 2 {
+		t.Fatalf("later instalments charged: %v", keys(res))
+	}
+
+	// Cancelled on the start date: charged and credited 100%.
+	s := addOrder(t, b, order("O2", "US1", "2026-10-01", "SQL-SUB", "P1Y", "annual", "1", "S2"))
+	addCancel(t, b, cancelOf("O2", "2026-10-01"))
+	res = b.Schedule(s, asOf("2026-10-31"))
+	wantCharge(t, res, "O2/1/T0/I0/credit", ChargeCancelImmediate, "2026-10-01", "2027-09-30", amounts{-120000, -12000, -132000})
+
+	// Cancelled on the start of the second instalment (day 28 of a February
+	// start, inside the window): instalment 1 is charged and credited 100%;
+	// instalment 0 (120.00 ÷ 12 = 10.00 at the old price) is not credited.
+	f := addOrder(t, b, order("O3", "US1", "2026-02-01", "RDS-CAL", "P1Y", "monthly", "1", "S3"))
+	addCancel(t, b, cancelOf("O3", "2026-03-01"))
+	res = b.Schedule(f, asOf("2026-06-30"))
+	wantCharge(t, res, "O3/1/T0/I1", ChargeCycle, "2026-03-01", "2026-03-31", amounts{1000, 100, 1100})
+	wantCharge(t, res, "O3/1/T0/I1/credit", ChargeCancelImmediate, "2026-03-01", "2026-03-31", amounts{-1000, -100, -1100})
+	if _, ok := byKey(res)["O3/1/T0/I0/credit"]; ok || len(res.Charges) != 3 {
+		t.Fatalf("charges %v", keys(res))
+	}
+
+	// KWD, three decimals: 37.125 ÷ 12 = 3.09375 → 3.094; cancelled 2026-10-10:
+	// unused 22 of 31 days: 3.094 × 22 ÷ 31 = 2.19574… → 2.196; KW tax 0.
+	k := addOrder(t, b, order("O4", "KW1", "2026-10-01", "RDS-CAL", "P1Y", "monthly", "1", "S4"))
+	addCancel(t, b, cancelOf("O4", "2026-10-10"))
+	res = b.Schedule(k, asOf("2026-10-31"))
+	wantCharge(t, res, "O4/1/T0/I0/credit", ChargeCancelImmediate, "2026-10-10", "2026-10-31", amounts{-2196, 0, -2196})
+}
+
+func TestK5_CreditDatedOnCancelDay(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("O1", "US1", "2026-09-20", "SQL-SUB", "P1Y", "annual", "1", "S1"))
+	addCancel(t, b, cancelOf("O1", "2026-10-02"))
+	res := b.Schedule(o, asOf("2026-10-31"))
+	cr := byKey(res)["O1/1/T0/I0/credit"]
+	// The charge is September's; the credit is due on the cancel day, in October,
+	// charge_start the cancel day, charge_end the credited instalment's last day.
+	if cr.Date.String() != "2026-10-02" || cr.Date.Month().String() != "2026-10" || cr.Start.String() != "2026-10-02" || cr.End.String() != "2027-09-19" {
+		t.Fatalf("credit %+v", cr)
+	}
+	// 12 of 365 days used: 1200.00 × 353 ÷ 365 = 1160.547… → 1160.55, tax 116.06 (116.055 half away), gross 1276.61.
+	if amountsOf(cr) != (amounts{-116055, -11606, -127661}) {
+		t.Fatalf("amounts %+v", amountsOf(cr))
+	}
+}
+
+func TestK6_CancellationHeldUntilOrderArrives(t *testing.T) {
+	b := testBook(t)
+	_, out, rej := b.AddCancellation(cancelOf("O1", "2026-10-05"), Source{File: "cancellations.csv", Line: 2})
+	if out != Held || rej == nil || !rej.Held || rej.Rule != "K6" {
+		t.Fatalf("outcome %v %+v", out, rej)
+	}
+	if h := b.Held(); len(h) != 1 || h[0].Key != "O1/1" || h[0].Reject.Message != "cancellation pending: order line O1/1 has not been accepted yet; it is applied when the order line arrives" {
+		t.Fatalf("held %+v", h)
+	}
+	if r := b.Release(); len(r) != 0 {
+		t.Fatalf("released early: %+v", r)
+	}
+	o := addOrder(t, b, order("O1", "US1", "2026-10-01", "WS-STD", "", "", "1", ""))
+	if r := b.Release(); len(r) != 1 || r[0].Key() != "O1/1" {
+		t.Fatalf("released %+v", r)
+	}
+	if len(b.Held()) != 0 {
+		t.Fatal("still held")
+	}
+	wantCharge(t, b.Schedule(o, asOf("2026-10-31")), "O1/1/T0/I0/credit", ChargeCancelImmediate, "2026-10-05", "", amounts{-100000, -10000, -110000})
+	// A renewal for an unknown subscription is a V1 reject, not held.
+	_, out, rej = b.AddRenewal(renewal("NOPE", ActionOff, "2026-10-05"), Source{File: "renewals.csv", Line: 2})
+	if out != Rejected || rej.Rule != "V1" || rej.Held {
+		t.Fatalf("renewal for unknown subscription: %v %+v", out, rej)
+	}
+}
+
+func TestK7_NothingAfterCancellation(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("O1", "US1", "2026-02-01", "RDS-CAL", "P1Y", "monthly", "1", "S1"))
+	addCancel(t, b, cancelOf("O1", "2026-02-10"))
+	// A second, different cancellation of the line is rejected.
+	_, out, rej := b.AddCancellation(cancelOf("O1", "2026-02-11"), Source{File: "cancellations.csv", Line: 3})
+	if out != Rejected {
+		t.Fatalf("second cancellation %v", out)
+	}
+	wantReject(t, rej, "K7", "order_id", "order line O1/1 already has a different cancellation")
+	// The same one again is seen.
+	if _, out, _ := b.AddCancellation(cancelOf("O1", "2026-02-10"), Source{File: "cancellations-2.csv", Line: 2}); out != Seen {
+		t.Fatalf("identical cancellation %v", out)
+	}
+	// The cancellation arrives late: instalments 1 and 2 (March, April) were
+	// posted. They are reversed exactly; instalment 3 on was never posted and is
+	// not charged. Instalment 0 gets its K4 credit: 10.00 × 19 ÷ 28 = 6.785… → 6.79.
+	env := asOf("2026-06-30")
+	env.Posted = func(k string) bool { return k == "O1/1/T0/I0" || k == "O1/1/T0/I1" || k == "O1/1/T0/I2" }
+	res := b.Schedule(o, env)
+	wantCharge(t, res, "O1/1/T0/I0/credit", ChargeCancelImmediate, "2026-02-10", "2026-02-28", amounts{-679, -68, -747})
+	r1 := wantCharge(t, res, "O1/1/T0/I1/reversal", ChargeCancelImmediate, "2026-03-01", "2026-03-31", amounts{-1000, -100, -1100})
+	wantCharge(t, res, "O1/1/T0/I2/reversal", ChargeCancelImmediate, "2026-04-01", "2026-04-30", amounts{-1000, -100, -1100})
+	if r1.Date.String() != "2026-02-10" || r1.CreditsKey != "O1/1/T0/I1" {
+		t.Fatalf("reversal %+v", r1)
+	}
+	if len(res.Charges) != 4 {
+		t.Fatalf("charges %v", keys(res))
+	}
+
+	// No renewal after cancellation: a renew record is rejected (K7).
+	s := addOrder(t, b, order("O2", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S2"))
+	addCancel(t, b, cancelOf("O2", "2025-10-15"))
+	addRenewal(t, b, renewal("S2", ActionRenew, "2026-09-01"), 2)
+	res = b.Schedule(s, asOf("2026-12-31"))
+	for _, c := range res.Charges {
+		if strings.Contains(c.Key, "/T1/") {
+			t.Fatalf("renewed after cancellation: %v", keys(res))
+		}
+	}
+	wantVerdict(t, res, "K7")
+}

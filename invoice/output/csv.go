@@ -1,0 +1,73 @@
+package output
+
+import (
+	"strconv"
+
+	"cspbill/invoice"
+)
+
+// Columns of the CSV files, in order (SPEC §4). The workbook's sheets use the
+// same columns.
+var (
+	LineColumns = []string{
+		"invoice_number", "customer_id", "currency", "charge_type", "order_id", "line_no",
+		"subscription_id", "sku_id", "description", "charge_start", "charge_end",
+		"quantity", "net", "tax", "gross", "source", "credited_invoice",
+	}
+	InvoiceColumns = []string{
+		"invoice_number", "customer_id", "customer_name", "currency", "net", "tax", "gross", "lines",
+	}
+	RejectColumns = []string{"file", "line", "record_key", "rule", "message"}
+)
+
+// text neutralises a text cell against CSV (formula) injection: a value that
+// starts with '=', '+', '-', '@', a tab or a carriage return gets a leading
+// single quote, so a spreadsheet opening the CSV shows it as text. It is
+// applied to every column that holds text (names, descriptions, ids, messages)
+// and never to a number this package formats itself (amounts, quantities,
+// line numbers, dates), so a credit of "-12.50" stays a number.
+func text(s string) string {
+	if s != "" && isTrigger(s[0]) {
+		return "'" + s
+	}
+	return s
+}
+
+// isTrigger reports whether a text starting with c could be read as a formula.
+func isTrigger(c byte) bool {
+	switch c {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
+}
+
+// lineRecord is one row of invoice-lines.csv.
+func lineRecord(l *invoice.Line) []string {
+	c := l.Currency
+	return []string{
+		text(l.InvoiceNumber), text(l.CustomerID), text(c.Code), text(l.ChargeType),
+		text(l.OrderID), strconv.Itoa(l.LineNo), text(l.SubscriptionID), text(l.SKU),
+		text(l.Description), l.ChargeStart.String(), l.ChargeEnd.String(),
+		strconv.FormatInt(l.Quantity, 10), c.Format(l.Net), c.Format(l.Tax), c.Format(l.Gross),
+		text(l.Source), text(l.CreditedInvoice),
+	}
+}
+
+// invoiceRecord is one row of invoices.csv.
+func invoiceRecord(h *invoice.Header) []string {
+	c := h.Currency
+	return []string{
+		text(h.InvoiceNumber), text(h.CustomerID), text(h.CustomerName), text(c.Code),
+		c.Format(h.Net), c.Format(h.Tax), c.Format(h.Gross), strconv.Itoa(h.Lines),
+	}
+}
+
+// rejectRecord is one row of rejects.csv; an unknown line (0) is left empty.
+func rejectRecord(r *invoice.RejectRow) []string {
+	line := ""
+	if r.Line > 0 {
+		line = strconv.Itoa(r.Line)
+	}
+	return []string{text(r.File), line, text(r.Key), text(r.Rule), text(r.Message)}
+}

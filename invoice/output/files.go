@@ -1,0 +1,170 @@
+package output
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"cspbill/invoice"
+)
+
+// Modes of what a close writes: readable by the finance group, never by others.
+const (
+	fileMode os.FileMode = 0o640
+	dirMode  os.FileMode = 0o750
+)
+
+// ErrUnsafeName is wrapped when a period, customer id or invoice number cannot
+// be used as a folder or file name.
+var ErrUnsafeName = errors.New("unsafe file name")
+
+// periodDir validates a period and returns it in its one canonical spelling,
+// YYYY-MM, which is then the name of the period's folder.
+func periodDir(period string) (string, error) {
+	m, err := invoice.ParseMonth(period)
+	if err != nil {
+		return "", fmt.Errorf("%w: period: %w", ErrUnsafeName, err)
+	}
+	if m.String() != period {
+		return "", fmt.Errorf("%w: period %q (want YYYY-MM)", ErrUnsafeName, period)
+	}
+	return period, nil
+}
+
+// safeName checks that s can be used as one path element as it is: 1 to 128
+// bytes of [A-Za-z0-9._-], starting with a letter or digit (so never ".",
+// "..", a hidden file or something a shell reads as an option), with no "..".
+// Names are checked, not rewritten: two different ids must never map to the
+// same file, and a customer id that needs rewriting is better caught at the
+// close than silently renamed.
+func safeName(kind, s string) error {
+	bad := len(s) == 0 || len(s) > 128 || !isAlnum(s[0])
+	for i := 0; i < len(s) && !bad; i++ {
+		c := s[i]
+		bad = !(isAlnum(c) || c == '.' || c == '_' || c == '-') ||
+			c == '.' && i+1 < len(s) && s[i+1] == '.'
+	}
+	if bad {
+		return fmt.Errorf("%w: %s %q (allowed: letters, digits, '.', '_', '-'; starting with a letter or digit; no \"..\")", ErrUnsafeName, kind, s)
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// createFile creates a new file with mode 0640 whatever the umask; it never
+// opens an existing one.
+func createFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(fileMode); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// mkdir creates one directory with mode 0750 whatever the umask.
+func mkdir(path string) error {
+	if err := os.Mkdir(path, dirMode); err != nil {
+		return err
+	}
+	return os.Chmod(path, dirMode)
+}
+
+// syncDir makes the entries of a directory (new files, renames) durable.
+func syncDir(path string) error {
+	d, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeFile creates path and fills it through fn, then flushes, syncs and
+// closes it. On any error the partial file is removed.
+func writeFile(path string, fn func(w io.Writer) error) (err error) {
+	f, err := createFile(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(path)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err = fn(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// csvFile is a CSV file being written row by row.
+type csvFile struct {
+	path string
+	f    *os.File
+	bw   *bufio.Writer
+	w    *csv.Writer
+}
+
+func createCSV(path string, header []string) (*csvFile, error) {
+	f, err := createFile(path)
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	c := &csvFile{path: path, f: f, bw: bw, w: csv.NewWriter(bw)}
+	if err := c.write(header); err != nil {
+		c.abort()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *csvFile) write(rec []string) error { return c.w.Write(rec) }
+
+// close flushes, syncs and closes the file.
+func (c *csvFile) close() error {
+	c.w.Flush()
+	err := c.w.Error()
+	if err == nil {
+		err = c.bw.Flush()
+	}
+	if err == nil {
+		err = c.f.Sync()
+	}
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(c.path)
+		return fmt.Errorf("write %s: %w", filepath.Base(c.path), err)
+	}
+	return nil
+}
+
+// abort closes and removes a file that will not be completed.
+func (c *csvFile) abort() {
+	c.f.Close()
+	os.Remove(c.path)
+}

@@ -1,0 +1,388 @@
+package output
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"cspbill/invoice"
+)
+
+func stage(t *testing.T, out string, src Source, opt Options) *Staged {
+	t.Helper()
+	st, err := Stage(context.Background(), out, "2026-10", src, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func publish(t *testing.T, out string, src Source, opt Options) *Staged {
+	t.Helper()
+	st := stage(t, out, src, opt)
+	if err := st.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// entries lists every path under root (relative, slash-separated).
+func entries(t *testing.T, root string) []string {
+	t.Helper()
+	var all []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != root {
+			rel, _ := filepath.Rel(root, p)
+			all = append(all, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+func readCSVFile(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func TestStagedTotals(t *testing.T) {
+	st := stage(t, t.TempDir(), goldenSource(), Options{})
+	defer st.Discard()
+	want := map[string]Totals{
+		"INV-2026-10-000001": {Currency: usd, Net: 45612, Tax: 3307, Gross: 48919, Lines: 3},
+		"INV-2026-10-000002": {Currency: eur, Net: 112050, Tax: 21290, Gross: 133340, Lines: 2},
+		"INV-2026-10-000003": {Currency: jpy, Net: 125000, Tax: 12500, Gross: 137500, Lines: 3},
+		"INV-2026-10-000004": {Currency: kwd, Net: 1234442, Tax: 61722, Gross: 1296164, Lines: 2},
+	}
+	if len(st.Totals) != len(want) {
+		t.Fatalf("Totals = %v", st.Totals)
+	}
+	for no, w := range want {
+		if st.Totals[no] != w {
+			t.Errorf("Totals[%s] = %+v, want %+v", no, st.Totals[no], w)
+		}
+		if st.PeriodTotals[w.Currency.Code] != w { // one invoice per currency here
+			t.Errorf("PeriodTotals[%s] = %+v, want %+v", w.Currency.Code, st.PeriodTotals[w.Currency.Code], w)
+		}
+	}
+	if st.Rejects != 4 {
+		t.Errorf("Rejects = %d, want 4", st.Rejects)
+	}
+	if got, want := strings.Join(st.Files, ","), "invoice-lines.csv,invoices.csv,invoices.xlsx,rejects.csv"; got != want {
+		t.Errorf("Files = %s, want %s", got, want)
+	}
+}
+
+// TestCSVInjection: free text is neutralised, amounts never are.
+func TestCSVInjection(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"=SUM(A1)", "'=SUM(A1)"},
+		{"+1", "'+1"},
+		{"-S-1", "'-S-1"},
+		{"@x", "'@x"},
+		{"\tx", "'\tx"},
+		{"\rx", "'\rx"},
+		{"a=b", "a=b"},
+		{"", ""},
+		{"'quoted", "'quoted"},
+	} {
+		if got := text(tc.in); got != tc.want {
+			t.Errorf("text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	out := t.TempDir()
+	publish(t, out, goldenSource(), Options{})
+	recs := readCSVFile(t, filepath.Join(out, "2026-10", LinesFile))
+	credit := recs[2] // INV-…-000001's credit
+	if got := credit[12:15]; strings.Join(got, ",") != "-233.87,-16.96,-250.83" {
+		t.Errorf("credit amounts = %v, want them as plain negative numbers", got)
+	}
+	if got := recs[3][8]; got != "'=SUM(A1:A9) Office LTSC Professional Plus 2024" {
+		t.Errorf("description = %q, want a leading quote", got)
+	}
+}
+
+// TestRerunIdentical: a second close of the same data writes the same bytes,
+// replaces the earlier files and leaves no stale customer file.
+func TestRerunIdentical(t *testing.T) {
+	out := t.TempDir()
+	publish(t, out, goldenSource(), Options{PerCustomer: true})
+	dir := filepath.Join(out, "2026-10")
+	first := map[string][]byte{}
+	for _, name := range listFiles(t, dir) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first[name] = b
+	}
+	stale := filepath.Join(dir, CustomersDir, "C999", "INV-2026-10-000999.csv")
+	if err := os.MkdirAll(filepath.Dir(stale), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stale, []byte("stale"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "reconcile-report.csv") // another job's file
+	if err := os.WriteFile(other, []byte("kept"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, out, goldenSource(), Options{PerCustomer: true})
+	got := listFiles(t, dir)
+	if len(got) != len(first)+1 {
+		t.Errorf("files after re-run: %v", got)
+	}
+	for name, b := range first {
+		nb, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, nb) {
+			t.Errorf("%s differs on re-run", name)
+		}
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stale customer file survived the re-run: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another job's file was removed: %v", err)
+	}
+	for _, e := range entries(t, out) {
+		if strings.HasPrefix(filepath.Base(e), ".") {
+			t.Errorf("left behind: %s", e)
+		}
+	}
+}
+
+// TestCustomerFilesHoldOnlyTheirLines reads every per-customer CSV and
+// workbook back.
+func TestCustomerFilesHoldOnlyTheirLines(t *testing.T) {
+	out := t.TempDir()
+	src := goldenSource()
+	publish(t, out, src, Options{PerCustomer: true})
+	root := filepath.Join(out, "2026-10", CustomersDir)
+	seen := 0
+	for _, h := range src.headers {
+		base := filepath.Join(root, h.CustomerID, h.InvoiceNumber)
+		recs := readCSVFile(t, base+".csv")
+		if strings.Join(recs[0], ",") != strings.Join(LineColumns, ",") {
+			t.Errorf("%s header %v", base, recs[0])
+		}
+		if len(recs)-1 != h.Lines {
+			t.Errorf("%s.csv: %d lines, want %d", base, len(recs)-1, h.Lines)
+		}
+		for _, r := range recs[1:] {
+			if r[0] != h.InvoiceNumber || r[1] != h.CustomerID {
+				t.Errorf("%s.csv holds a line of %s/%s", base, r[1], r[0])
+			}
+		}
+		f, err := excelize.OpenFile(base + ".xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.GetSheetList(); strings.Join(got, ",") != "Summary,Lines" {
+			t.Errorf("%s.xlsx sheets %v (no Rejects: they name other customers)", base, got)
+		}
+		rows, err := f.GetRows(LinesSheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows)-1 != h.Lines {
+			t.Errorf("%s.xlsx: %d lines, want %d", base, len(rows)-1, h.Lines)
+		}
+		for _, r := range rows[1:] {
+			if r[0] != h.InvoiceNumber || r[1] != h.CustomerID {
+				t.Errorf("%s.xlsx holds a line of %s/%s", base, r[1], r[0])
+			}
+		}
+		sum, err := f.GetRows(SummarySheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum[1][0] != h.InvoiceNumber {
+			t.Errorf("%s.xlsx Summary row %v", base, sum[1])
+		}
+		f.Close()
+		seen += h.Lines
+	}
+	if seen != len(src.lines) {
+		t.Errorf("customer files hold %d lines, the period %d", seen, len(src.lines))
+	}
+	if got := len(entries(t, root)); got != 4+8 {
+		t.Errorf("customers/ holds %d entries, want 4 folders and 8 files", got)
+	}
+}
+
+func TestDiscardLeavesNothing(t *testing.T) {
+	out := t.TempDir()
+	st := stage(t, out, goldenSource(), Options{PerCustomer: true})
+	if _, err := os.Stat(filepath.Join(st.Dir, WorkbookFile)); err != nil {
+		t.Fatalf("staged workbook: %v", err)
+	}
+	if err := st.Discard(); err != nil {
+		t.Fatal(err)
+	}
+	if got := entries(t, out); len(got) != 0 {
+		t.Errorf("after Discard: %v", got)
+	}
+	if err := st.Publish(); !errors.Is(err, ErrNotStaged) {
+		t.Errorf("Publish after Discard = %v, want ErrNotStaged", err)
+	}
+}
+
+// TestStageFailurePublishesNothing: whatever goes wrong, Stage leaves no file
+// at a final name and no staging folder, and an earlier close stays as it was.
+func TestStageFailurePublishesNothing(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(s *memSource)
+		want   error
+	}{
+		{"header net differs", func(s *memSource) { s.headers[1].Net++ }, ErrTotalMismatch},
+		{"header line count differs", func(s *memSource) { s.headers[0].Lines = 2 }, ErrTotalMismatch},
+		{"header without lines", func(s *memSource) {
+			s.headers = append(s.headers, invoice.Header{InvoiceNumber: "INV-2026-10-000005", CustomerID: "C005", Currency: usd})
+		}, ErrTotalMismatch},
+		{"lines without header", func(s *memSource) { s.headers = s.headers[:3] }, ErrTotalMismatch},
+		{"lines of an invoice apart", func(s *memSource) { s.lines[1], s.lines[3] = s.lines[3], s.lines[1] }, ErrBadData},
+		{"net + tax ≠ gross", func(s *memSource) { s.lines[0].Tax++ }, ErrBadData},
+		{"unknown currency", func(s *memSource) { s.lines[0].Currency = invoice.Currency{Code: "XXX", Digits: 2} }, ErrBadData},
+		{"source fails", func(s *memSource) { s.failAfter = 4 }, errBoom},
+		{"unsafe customer id", func(s *memSource) {
+			for i := range s.lines[:3] {
+				s.lines[i].CustomerID = "../C001"
+			}
+			s.headers[0].CustomerID = "../C001"
+		}, ErrUnsafeName},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			publish(t, out, goldenSource(), Options{PerCustomer: true}) // an earlier close
+			before := map[string][]byte{}
+			for _, name := range listFiles(t, out) {
+				before[name], _ = os.ReadFile(filepath.Join(out, name))
+			}
+			src := goldenSource()
+			tc.change(src)
+			st, err := Stage(context.Background(), out, "2026-10", src, Options{PerCustomer: true})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Stage = %v, want %v", err, tc.want)
+			}
+			if st != nil {
+				t.Errorf("Stage returned files with an error")
+			}
+			after := listFiles(t, out)
+			if len(after) != len(before) {
+				t.Errorf("files changed: %v", after)
+			}
+			for _, name := range after {
+				b, _ := os.ReadFile(filepath.Join(out, name))
+				if !bytes.Equal(b, before[name]) {
+					t.Errorf("%s changed", name)
+				}
+			}
+			for _, e := range entries(t, out) {
+				if strings.HasPrefix(e, ".") {
+					t.Errorf("staging left behind: %s", e)
+				}
+			}
+		})
+	}
+}
+
+// TestMismatchMessage pins the wording an operator reads.
+func TestMismatchMessage(t *testing.T) {
+	src := goldenSource()
+	src.headers[0].Net = 45611
+	src.headers[0].Gross = 48918
+	_, err := Stage(context.Background(), t.TempDir(), "2026-10", src, Options{})
+	want := "invoices.csv: invoice total does not match its lines: invoice INV-2026-10-000001: header net 456.11, Σ lines 456.12; gross 489.18, Σ lines 489.19"
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := t.TempDir()
+	if _, err := Stage(ctx, out, "2026-10", goldenSource(), Options{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Stage = %v, want context.Canceled", err)
+	}
+	if got := entries(t, out); len(got) != 0 {
+		t.Errorf("left behind: %v", got)
+	}
+}
+
+func TestEmptyPeriod(t *testing.T) {
+	out := t.TempDir()
+	st := publish(t, out, &memSource{}, Options{PerCustomer: true})
+	if len(st.Totals) != 0 || len(st.PeriodTotals) != 0 {
+		t.Errorf("totals of an empty period: %v %v", st.Totals, st.PeriodTotals)
+	}
+	dir := filepath.Join(out, "2026-10")
+	for name, want := range map[string][]string{LinesFile: LineColumns, InvoicesFile: InvoiceColumns, RejectsFile: RejectColumns} {
+		recs := readCSVFile(t, filepath.Join(dir, name))
+		if len(recs) != 1 || strings.Join(recs[0], ",") != strings.Join(want, ",") {
+			t.Errorf("%s = %v, want the header only", name, recs)
+		}
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, WorkbookFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Lines,Rejects" {
+		t.Errorf("sheets %s", got)
+	}
+}
+
+func TestPeriodAndNames(t *testing.T) {
+	for _, p := range []string{"2026-10", "1999-01"} {
+		if _, err := periodDir(p); err != nil {
+			t.Errorf("periodDir(%q) = %v", p, err)
+		}
+	}
+	for _, p := range []string{"", "2026-13", "2026-1", " 2026-10", "2026-10/..", "../2026-10", "2026-10-01"} {
+		if _, err := periodDir(p); !errors.Is(err, ErrUnsafeName) {
+			t.Errorf("periodDir(%q) = %v, want ErrUnsafeName", p, err)
+		}
+	}
+	for _, s := range []string{"C001", "INV-2026-10-000001", "a.b_c-d", "7f3c9d2e-1b4a-4c8e-9f00-123456789abc"} {
+		if err := safeName("id", s); err != nil {
+			t.Errorf("safeName(%q) = %v", s, err)
+		}
+	}
+	for _, s := range []string{"", ".", "..", ".hidden", "-rf", "_x", "a/b", `a\b`, "a..b", "a b", "C001\x00", "é", strings.Repeat("a", 129)} {
+		if err := safeName("id", s); !errors.Is(err, ErrUnsafeName) {
+			t.Errorf("safeName(%q) = %v, want ErrUnsafeName", s, err)
+		}
+	}
+	if _, err := Stage(context.Background(), t.TempDir(), "../x", &memSource{}, Options{}); !errors.Is(err, ErrUnsafeName) {
+		t.Errorf("Stage with period ../x = %v", err)
+	}
+}

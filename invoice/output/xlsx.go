@@ -1,0 +1,444 @@
+package output
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"cspbill/invoice"
+)
+
+// ExcelMaxRows is the number of rows of an Excel worksheet, header included.
+const ExcelMaxRows = 1_048_576
+
+// Sheet names of the workbook. A Lines or Rejects sheet that would pass the
+// row limit continues on "Lines 2", "Lines 3", …
+const (
+	SummarySheet = "Summary"
+	LinesSheet   = "Lines"
+	RejectsSheet = "Rejects"
+)
+
+// DateFormat is the number format of date cells.
+const DateFormat = "yyyy-mm-dd"
+
+// MoneyFormat is the number format of amount cells in currency c: thousands
+// separators, exactly the currency's decimals and its code, e.g.
+// `#,##0.00 "USD"`, `#,##0 "JPY"`, `#,##0.000 "KWD"`.
+func MoneyFormat(c invoice.Currency) string {
+	f := "#,##0"
+	if c.Digits > 0 {
+		f += "." + strings.Repeat("0", int(c.Digits))
+	}
+	return f + ` "` + c.Code + `"`
+}
+
+// maxExactMinor is the largest amount, in minor units, written to a cell: an
+// amount of at most 15 significant digits is exact in a float64 and in Excel.
+const maxExactMinor = 999_999_999_999_999
+
+// excelNumber is the one place where money becomes a float64, because
+// excelize's StreamWriter writes a numeric cell only from a Go number (a
+// string becomes a text cell). The value is not computed in floating point:
+// the exact decimal that Currency.Format prints is parsed with strconv. A
+// decimal of at most 15 significant digits maps to a distinct float64, and
+// excelize prints the cell with strconv.FormatFloat(v, 'f', -1, 64), the
+// shortest decimal that maps back to v, which is therefore the same decimal:
+// "1234.50" is stored in the sheet XML as exactly 1234.5. Larger amounts,
+// which Excel could not hold exactly, are refused.
+func excelNumber(c invoice.Currency, minor int64) (float64, error) {
+	if minor > maxExactMinor || minor < -maxExactMinor {
+		return 0, fmt.Errorf("%w: amount %s %s has more than 15 digits, which Excel cannot hold exactly", ErrBadData, c.Format(minor), c.Code)
+	}
+	return strconv.ParseFloat(c.Format(minor), 64)
+}
+
+type column struct {
+	name  string
+	width float64
+}
+
+func columns(names []string, widths ...float64) []column {
+	cols := make([]column, len(names))
+	for i, n := range names {
+		cols[i] = column{name: n, width: widths[i]}
+	}
+	return cols
+}
+
+var (
+	summaryCols = columns(InvoiceColumns, 21, 16, 36, 10, 18, 16, 18, 8)
+	lineCols    = columns(LineColumns, 21, 16, 10, 16, 14, 8, 22, 22, 44, 13, 13, 10, 16, 14, 16, 30, 21)
+	rejectCols  = columns(RejectColumns, 30, 8, 24, 8, 90)
+)
+
+// book is a workbook being written through excelize's StreamWriter.
+type book struct {
+	f       *excelize.File
+	limit   int // rows per Lines or Rejects sheet, header included
+	head    int // style ids
+	date    int
+	label   int
+	money   map[string]int
+	moneyLb map[string]int // bold amounts for the totals rows
+}
+
+func newBook(limit int) (*book, error) {
+	f := excelize.NewFile()
+	b := &book{f: f, limit: limit, money: map[string]int{}, moneyLb: map[string]int{}}
+	err := f.SetSheetName("Sheet1", SummarySheet)
+	if err == nil {
+		b.head, err = f.NewStyle(&excelize.Style{
+			Font:   &excelize.Font{Bold: true},
+			Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
+			Border: []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
+		})
+	}
+	if err == nil {
+		df := DateFormat
+		b.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &df})
+	}
+	if err == nil {
+		b.label, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	}
+	if err == nil {
+		// Formulas are recomputed when the workbook is opened; the cached
+		// values written with them are exact too.
+		on := true
+		err = f.SetCalcProps(&excelize.CalcPropsOptions{FullCalcOnLoad: &on})
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("new workbook: %w", err)
+	}
+	return b, nil
+}
+
+func (b *book) moneyStyle(c invoice.Currency, bold bool) (int, error) {
+	m := b.money
+	if bold {
+		m = b.moneyLb
+	}
+	if id, ok := m[c.Code]; ok {
+		return id, nil
+	}
+	nf := MoneyFormat(c)
+	st := &excelize.Style{CustomNumFmt: &nf}
+	if bold {
+		st.Font = &excelize.Font{Bold: true}
+	}
+	id, err := b.f.NewStyle(st)
+	if err != nil {
+		return 0, err
+	}
+	m[c.Code] = id
+	return id, nil
+}
+
+// amount is a numeric cell with the currency's number format.
+func (b *book) amount(c invoice.Currency, minor int64, bold bool) (any, error) {
+	st, err := b.moneyStyle(c, bold)
+	if err != nil {
+		return nil, err
+	}
+	v, err := excelNumber(c, minor)
+	if err != nil {
+		return nil, err
+	}
+	return excelize.Cell{StyleID: st, Value: v}, nil
+}
+
+// dateCell is a real Excel date (a serial day number) shown as YYYY-MM-DD;
+// no cell for NoDate.
+func (b *book) dateCell(d invoice.Date) any {
+	if d == invoice.NoDate {
+		return nil
+	}
+	return excelize.Cell{StyleID: b.date, Value: d.Time()}
+}
+
+// str is a text cell. The StreamWriter writes a Go string as an inline
+// string: never a formula, whatever its first character, so the text is
+// kept as it is (no quote prefix as in the CSV files).
+func str(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (b *book) lineCells(l *invoice.Line) ([]any, error) {
+	c := l.Currency
+	net, err := b.amount(c, l.Net, false)
+	if err != nil {
+		return nil, err
+	}
+	tax, err := b.amount(c, l.Tax, false)
+	if err != nil {
+		return nil, err
+	}
+	gross, err := b.amount(c, l.Gross, false)
+	if err != nil {
+		return nil, err
+	}
+	return []any{
+		str(l.InvoiceNumber), str(l.CustomerID), str(c.Code), str(l.ChargeType),
+		str(l.OrderID), l.LineNo, str(l.SubscriptionID), str(l.SKU), str(l.Description),
+		b.dateCell(l.ChargeStart), b.dateCell(l.ChargeEnd), l.Quantity, net, tax, gross,
+		str(l.Source), str(l.CreditedInvoice),
+	}, nil
+}
+
+func (b *book) rejectCells(r *invoice.RejectRow) []any {
+	var line any
+	if r.Line > 0 {
+		line = r.Line
+	}
+	return []any{str(r.File), line, str(r.Key), str(r.Rule), str(r.Message)}
+}
+
+// table is one logical sheet streamed row by row; past the row limit it
+// continues on a new sheet named "<base> 2", "<base> 3", … each with its own
+// header row, frozen header and filter.
+type table struct {
+	b     *book
+	base  string
+	cols  []column
+	total int // data rows the table will hold, for the filter ranges
+	limit int // rows per sheet, header included
+	part  int
+	sw    *excelize.StreamWriter
+	row   int // last row written on the current sheet
+	done  int // data rows written
+}
+
+func (b *book) table(base string, cols []column, total, limit int) *table {
+	return &table{b: b, base: base, cols: cols, total: total, limit: limit}
+}
+
+func (t *table) add(cells []any) error {
+	if t.sw == nil || t.row >= t.limit {
+		if err := t.next(); err != nil {
+			return err
+		}
+	}
+	t.row++
+	t.done++
+	return t.setRow(t.row, cells)
+}
+
+func (t *table) setRow(row int, cells []any) error {
+	ref, err := excelize.CoordinatesToCellName(1, row)
+	if err != nil {
+		return err
+	}
+	return t.sw.SetRow(ref, cells)
+}
+
+// next flushes the current sheet and starts the next one.
+func (t *table) next() error {
+	if t.sw != nil {
+		if err := t.sw.Flush(); err != nil {
+			return err
+		}
+	}
+	t.part++
+	name := t.base
+	if t.part > 1 {
+		name = t.base + " " + strconv.Itoa(t.part)
+	}
+	f := t.b.f
+	if idx, _ := f.GetSheetIndex(name); idx < 0 {
+		if _, err := f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	// The filter covers the header and the data rows this sheet will get;
+	// it is set before the stream starts, which writes it with the sheet.
+	n := min(t.limit-1, t.total-t.done)
+	last, err := excelize.CoordinatesToCellName(len(t.cols), 1+max(n, 0))
+	if err != nil {
+		return err
+	}
+	if err := f.AutoFilter(name, "A1:"+last, nil); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	head := make([]any, len(t.cols))
+	for i, c := range t.cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return err
+		}
+		head[i] = excelize.Cell{StyleID: t.b.head, Value: c.name}
+	}
+	t.sw, t.row = sw, 1
+	return t.setRow(1, head)
+}
+
+// close ends the table; a table without rows still gets its header.
+func (t *table) close() error {
+	if t.sw == nil {
+		if err := t.next(); err != nil {
+			return err
+		}
+	}
+	if t.done != t.total {
+		return fmt.Errorf("%w: sheet %s got %d rows, expected %d", ErrSourceChanged, t.base, t.done, t.total)
+	}
+	return t.sw.Flush()
+}
+
+// writeSummary writes the Summary sheet: one row per invoice, a blank row,
+// then per currency (in code order) a row of SUMIF formulas over the invoice
+// rows, and a last row with the SUM of all lines.
+func (b *book) writeSummary(headers []invoice.Header) error {
+	n := len(headers)
+	cur := map[string]*Totals{}
+	for i := range headers {
+		h := &headers[i]
+		t := cur[h.Currency.Code]
+		if t == nil {
+			t = &Totals{Currency: h.Currency}
+			cur[h.Currency.Code] = t
+		}
+		t.Net += h.Net
+		t.Tax += h.Tax
+		t.Gross += h.Gross
+		t.Lines += h.Lines
+	}
+	if need := 1 + n + 1 + len(cur) + 1; need > ExcelMaxRows {
+		return fmt.Errorf("%w: %d invoices do not fit on one Summary sheet", ErrBadData, n)
+	}
+	t := b.table(SummarySheet, summaryCols, n, ExcelMaxRows)
+	for i := range headers {
+		h := &headers[i]
+		c := h.Currency
+		net, err := b.amount(c, h.Net, false)
+		if err != nil {
+			return err
+		}
+		tax, err := b.amount(c, h.Tax, false)
+		if err != nil {
+			return err
+		}
+		gross, err := b.amount(c, h.Gross, false)
+		if err != nil {
+			return err
+		}
+		if err := t.add([]any{
+			str(h.InvoiceNumber), str(h.CustomerID), str(h.CustomerName), str(c.Code),
+			net, tax, gross, h.Lines,
+		}); err != nil {
+			return err
+		}
+	}
+	if t.sw == nil {
+		if err := t.next(); err != nil {
+			return err
+		}
+	}
+	if n > 0 {
+		last := 1 + n
+		codes := make([]string, 0, len(cur))
+		all := 0
+		for code, ct := range cur {
+			codes = append(codes, code)
+			all += ct.Lines
+		}
+		sort.Strings(codes)
+		row := last + 2
+		for _, code := range codes {
+			ct := cur[code]
+			cells := []any{excelize.Cell{StyleID: b.label, Value: "Total " + code}, nil, nil,
+				excelize.Cell{StyleID: b.label, Value: code}}
+			for i, v := range []int64{ct.Net, ct.Tax, ct.Gross} {
+				col := string(rune('E' + i))
+				a, err := b.amount(ct.Currency, v, true)
+				if err != nil {
+					return err
+				}
+				cell := a.(excelize.Cell)
+				cell.Formula = fmt.Sprintf("SUMIF($D$2:$D$%d,$D%d,%s$2:%s$%d)", last, row, col, col, last)
+				cells = append(cells, cell)
+			}
+			cells = append(cells, excelize.Cell{StyleID: b.label, Value: ct.Lines,
+				Formula: fmt.Sprintf("SUMIF($D$2:$D$%d,$D%d,H$2:H$%d)", last, row, last)})
+			if err := t.setRow(row, cells); err != nil {
+				return err
+			}
+			row++
+		}
+		cells := []any{excelize.Cell{StyleID: b.label, Value: "Total lines"}, nil, nil, nil, nil, nil, nil,
+			excelize.Cell{StyleID: b.label, Value: all, Formula: fmt.Sprintf("SUM(H2:H%d)", last)}}
+		if err := t.setRow(row, cells); err != nil {
+			return err
+		}
+	}
+	return t.close()
+}
+
+// save writes the workbook and releases excelize's temporary files.
+// excelize writes the zip entries in map order, so the workbook is first
+// written beside path and then copied, entry by entry and still compressed,
+// in name order: the same cells give the same bytes on every run.
+func (b *book) save(path string) error {
+	tmp := path + ".unsorted"
+	err := writeFile(tmp, func(w io.Writer) error { return b.f.Write(w) })
+	if cerr := b.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = sortZip(tmp, path)
+	}
+	if rerr := os.Remove(tmp); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
+		err = rerr
+	}
+	return err
+}
+
+// sortZip copies the zip archive src to a new file dst with its entries in
+// name order ("[Content_Types].xml" stays first).
+func sortZip(src, dst string) error {
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	entries := slices.Clone(zr.File)
+	slices.SortFunc(entries, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
+	return writeFile(dst, func(w io.Writer) error {
+		zw := zip.NewWriter(w)
+		for _, e := range entries {
+			hdr := e.FileHeader
+			ew, err := zw.CreateRaw(&hdr)
+			if err != nil {
+				return err
+			}
+			r, err := e.OpenRaw()
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(ew, r); err != nil {
+				return err
+			}
+		}
+		return zw.Close()
+	})
+}
+
+func (b *book) discard() { b.f.Close() }

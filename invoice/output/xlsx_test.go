@@ -1,0 +1,372 @@
+package output
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"cspbill/invoice"
+)
+
+func openWorkbook(t *testing.T, path string) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func numFmt(t *testing.T, f *excelize.File, sheet, ref string) string {
+	t.Helper()
+	sid, err := f.GetCellStyle(sheet, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CustomNumFmt == nil {
+		return ""
+	}
+	return *st.CustomNumFmt
+}
+
+func raw(t *testing.T, f *excelize.File, sheet, ref string) string {
+	t.Helper()
+	v, err := f.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// autoFilters returns the autoFilter ref of every worksheet in the archive.
+func autoFilters(t *testing.T, path string) []string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	re := regexp.MustCompile(`<autoFilter ref="([A-Z0-9:]+)"`)
+	var refs []string
+	for _, e := range zr.File {
+		if !strings.HasPrefix(e.Name, "xl/worksheets/sheet") {
+			continue
+		}
+		r, err := e.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := re.FindSubmatch(b); m != nil {
+			refs = append(refs, string(m[1]))
+		}
+	}
+	slices.Sort(refs)
+	return refs
+}
+
+// filterNames returns sheet → range of the _xlnm._FilterDatabase names.
+func filterNames(f *excelize.File) map[string]string {
+	m := map[string]string{}
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm._FilterDatabase" {
+			m[dn.Scope] = dn.RefersTo
+		}
+	}
+	return m
+}
+
+func TestWorkbook(t *testing.T) {
+	out := t.TempDir()
+	src := goldenSource()
+	publish(t, out, src, Options{})
+	path := filepath.Join(out, "2026-10", WorkbookFile)
+	f := openWorkbook(t, path)
+
+	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Lines,Rejects" {
+		t.Fatalf("sheets = %s", got)
+	}
+
+	t.Run("summary totals are SUMIF formulas per currency", func(t *testing.T) {
+		// Rows 2–5 hold the four invoices, row 6 is blank, rows 7–10 the
+		// currencies in code order, row 11 the count of lines.
+		for i, tc := range []struct {
+			code, net, tax, gross, lines string
+		}{
+			{"EUR", "1120.5", "212.9", "1333.4", "2"},
+			{"JPY", "125000", "12500", "137500", "3"},
+			{"KWD", "1234.442", "61.722", "1296.164", "2"},
+			{"USD", "456.12", "33.07", "489.19", "3"},
+		} {
+			row := 7 + i
+			if got := raw(t, f, SummarySheet, fmt.Sprintf("D%d", row)); got != tc.code {
+				t.Errorf("D%d = %q, want %s", row, got, tc.code)
+			}
+			for j, col := range []string{"E", "F", "G", "H"} {
+				ref := fmt.Sprintf("%s%d", col, row)
+				formula, err := f.GetCellFormula(SummarySheet, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := fmt.Sprintf("SUMIF($D$2:$D$5,$D%d,%s$2:%s$5)", row, col, col)
+				if formula != want {
+					t.Errorf("%s formula = %q, want %q", ref, formula, want)
+				}
+				if got := raw(t, f, SummarySheet, ref); got != []string{tc.net, tc.tax, tc.gross, tc.lines}[j] {
+					t.Errorf("%s cached value = %q", ref, got)
+				}
+				if j < 3 {
+					if got, want := numFmt(t, f, SummarySheet, ref), MoneyFormat(invoice.MustCurrency(tc.code)); got != want {
+						t.Errorf("%s format = %q, want %q", ref, got, want)
+					}
+				}
+			}
+		}
+		if formula, _ := f.GetCellFormula(SummarySheet, "H11"); formula != "SUM(H2:H5)" {
+			t.Errorf("H11 formula = %q", formula)
+		}
+		if got := raw(t, f, SummarySheet, "H11"); got != "10" {
+			t.Errorf("H11 = %q, want 10", got)
+		}
+	})
+
+	t.Run("amounts are exact numbers with the currency's format", func(t *testing.T) {
+		for i, l := range src.lines {
+			row := i + 2
+			for j, v := range []int64{l.Net, l.Tax, l.Gross} {
+				ref := fmt.Sprintf("%c%d", 'M'+j, row)
+				typ, _ := f.GetCellType(LinesSheet, ref)
+				if typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+					t.Errorf("%s type %v, want a number", ref, typ)
+				}
+				got := raw(t, f, LinesSheet, ref)
+				if strings.ContainsAny(got, "eE") || !decimal.RequireFromString(got).Equal(l.Currency.Decimal(v)) {
+					t.Errorf("%s = %q, want exactly %s", ref, got, l.Currency.Format(v))
+				}
+				if got, want := numFmt(t, f, LinesSheet, ref), MoneyFormat(l.Currency); got != want {
+					t.Errorf("%s format = %q, want %q", ref, got, want)
+				}
+			}
+		}
+		for code, want := range map[string]string{"USD": `#,##0.00 "USD"`, "JPY": `#,##0 "JPY"`, "KWD": `#,##0.000 "KWD"`, "EUR": `#,##0.00 "EUR"`} {
+			if got := MoneyFormat(invoice.MustCurrency(code)); got != want {
+				t.Errorf("MoneyFormat(%s) = %q, want %q", code, got, want)
+			}
+		}
+	})
+
+	t.Run("dates are real dates", func(t *testing.T) {
+		epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+		for i, l := range src.lines {
+			row := i + 2
+			for j, d := range []invoice.Date{l.ChargeStart, l.ChargeEnd} {
+				ref := fmt.Sprintf("%c%d", 'J'+j, row)
+				if d == invoice.NoDate {
+					if got := raw(t, f, LinesSheet, ref); got != "" {
+						t.Errorf("%s = %q, want empty (perpetual)", ref, got)
+					}
+					continue
+				}
+				serial := fmt.Sprint(int(d.Time().Sub(epoch).Hours() / 24))
+				if got := raw(t, f, LinesSheet, ref); got != serial {
+					t.Errorf("%s = %q, want serial %s", ref, got, serial)
+				}
+				if got := numFmt(t, f, LinesSheet, ref); got != DateFormat {
+					t.Errorf("%s format = %q", ref, got)
+				}
+				if got, _ := f.GetCellValue(LinesSheet, ref); got != d.String() {
+					t.Errorf("%s shows %q, want %s", ref, got, d)
+				}
+			}
+		}
+	})
+
+	t.Run("frozen header, filters and widths", func(t *testing.T) {
+		for _, sheet := range f.GetSheetList() {
+			p, err := f.GetPanes(sheet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Freeze || p.YSplit != 1 || p.XSplit != 0 || p.TopLeftCell != "A2" {
+				t.Errorf("%s panes %+v, want the header row frozen", sheet, p)
+			}
+			w, err := f.GetColWidth(sheet, "A")
+			if err != nil || w < 8 {
+				t.Errorf("%s column A width %v %v", sheet, w, err)
+			}
+		}
+		if got := strings.Join(autoFilters(t, path), " "); got != "A1:E5 A1:H5 A1:Q11" {
+			t.Errorf("autoFilter refs = %s", got)
+		}
+		want := map[string]string{"Summary": "'Summary'!$A$1:$H$5", "Lines": "'Lines'!$A$1:$Q$11", "Rejects": "'Rejects'!$A$1:$E$5"}
+		if got := filterNames(f); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("filter names = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("text that looks like a formula stays text", func(t *testing.T) {
+		for _, c := range []struct{ sheet, ref, want string }{
+			{LinesSheet, "I4", "=SUM(A1:A9) Office LTSC Professional Plus 2024"},
+			{LinesSheet, "G10", "-S-1190"},
+			{SummarySheet, "C4", "+Tailspin Toys 株式会社"},
+			{SummarySheet, "C5", "@Alpine Ski House W.L.L."},
+			{RejectsSheet, "C3", "-O-1400/2"},
+			{RejectsSheet, "E3", src.rejects[1].Message},
+			{RejectsSheet, "E4", src.rejects[2].Message},
+		} {
+			typ, err := f.GetCellType(c.sheet, c.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+				t.Errorf("%s!%s type %v, want a string", c.sheet, c.ref, typ)
+			}
+			if formula, _ := f.GetCellFormula(c.sheet, c.ref); formula != "" {
+				t.Errorf("%s!%s has formula %q", c.sheet, c.ref, formula)
+			}
+			if got := raw(t, f, c.sheet, c.ref); got != c.want {
+				t.Errorf("%s!%s = %q, want %q (kept as is)", c.sheet, c.ref, got, c.want)
+			}
+		}
+	})
+}
+
+// TestSheetSplit injects a small row limit: Lines and Rejects continue on
+// numbered sheets, each with its header, frozen pane and filter.
+func TestSheetSplit(t *testing.T) {
+	cases := []struct {
+		limit int
+		want  map[string]int // sheet → data rows
+		order string
+	}{
+		{5, map[string]int{"Lines": 4, "Lines 2": 4, "Lines 3": 2, "Rejects": 4}, "Summary,Lines,Lines 2,Lines 3,Rejects"},
+		{6, map[string]int{"Lines": 5, "Lines 2": 5, "Rejects": 4}, "Summary,Lines,Lines 2,Rejects"},
+		{3, map[string]int{"Lines": 2, "Lines 2": 2, "Lines 3": 2, "Lines 4": 2, "Lines 5": 2, "Rejects": 2, "Rejects 2": 2}, "Summary,Lines,Lines 2,Lines 3,Lines 4,Lines 5,Rejects,Rejects 2"},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint("limit ", tc.limit), func(t *testing.T) {
+			out := t.TempDir()
+			src := goldenSource()
+			st := publish(t, out, src, Options{MaxSheetRows: tc.limit, PerCustomer: true})
+			f := openWorkbook(t, filepath.Join(st.Final, WorkbookFile))
+			if got := strings.Join(f.GetSheetList(), ","); got != tc.order {
+				t.Fatalf("sheets = %s, want %s", got, tc.order)
+			}
+			var lines []string // invoice + order + line_no of every line, in sheet order
+			for _, sheet := range f.GetSheetList()[1:] {
+				rows, err := f.GetRows(sheet)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) > tc.limit {
+					t.Errorf("%s has %d rows, limit %d", sheet, len(rows), tc.limit)
+				}
+				if len(rows)-1 != tc.want[sheet] {
+					t.Errorf("%s has %d data rows, want %d", sheet, len(rows)-1, tc.want[sheet])
+				}
+				head := LineColumns
+				if strings.HasPrefix(sheet, RejectsSheet) {
+					head = RejectColumns
+				}
+				if strings.Join(rows[0], ",") != strings.Join(head, ",") {
+					t.Errorf("%s header %v", sheet, rows[0])
+				}
+				p, _ := f.GetPanes(sheet)
+				if !p.Freeze || p.YSplit != 1 {
+					t.Errorf("%s not frozen: %+v", sheet, p)
+				}
+				last, _ := excelize.CoordinatesToCellName(len(head), len(rows))
+				if got, want := filterNames(f)[sheet], fmt.Sprintf("'%s'!$A$1:$%s", sheet, strings.Replace(last, string(last[0]), string(last[0])+"$", 1)); got != want {
+					t.Errorf("%s filter %s, want %s", sheet, got, want)
+				}
+				if head[0] == "invoice_number" {
+					for _, r := range rows[1:] {
+						lines = append(lines, r[0]+" "+r[4]+"/"+r[5])
+					}
+				}
+			}
+			var want []string
+			for _, l := range src.lines {
+				want = append(want, fmt.Sprintf("%s %s/%d", l.InvoiceNumber, l.OrderID, l.LineNo))
+			}
+			if !slices.Equal(lines, want) {
+				t.Errorf("lines across sheets:\n got %v\nwant %v", lines, want)
+			}
+			// A per-customer workbook splits the same way.
+			cf := openWorkbook(t, filepath.Join(st.Final, CustomersDir, "C001", "INV-2026-10-000001.xlsx"))
+			wantSheets := "Summary,Lines"
+			if tc.limit == 3 {
+				wantSheets = "Summary,Lines,Lines 2"
+			}
+			if got := strings.Join(cf.GetSheetList(), ","); got != wantSheets {
+				t.Errorf("C001 workbook sheets = %s, want %s", got, wantSheets)
+			}
+		})
+	}
+	for _, bad := range []int{1, -1, ExcelMaxRows + 1} {
+		if _, err := Stage(context.Background(), t.TempDir(), "2026-10", goldenSource(), Options{MaxSheetRows: bad}); err == nil {
+			t.Errorf("MaxSheetRows %d accepted", bad)
+		}
+	}
+}
+
+// TestExcelNumberExact: the float64 handed to excelize prints back as the
+// exact decimal, up to 15 significant digits; beyond that Stage refuses.
+func TestExcelNumberExact(t *testing.T) {
+	amounts := []int64{0, 1, -1, 5, 10, 99, 101, 12345, -23387, 1999999, 33333333, 70000000000001, maxExactMinor, -maxExactMinor}
+	for _, code := range []string{"USD", "JPY", "KWD"} {
+		c := invoice.MustCurrency(code)
+		b, err := newBook(ExcelMaxRows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tbl := b.table(LinesSheet, []column{{"amount", 20}}, len(amounts), ExcelMaxRows)
+		for _, a := range amounts {
+			cell, err := b.amount(c, a, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tbl.add([]any{cell}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tbl.close(); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "n.xlsx")
+		if err := b.save(path); err != nil {
+			t.Fatal(err)
+		}
+		f := openWorkbook(t, path)
+		for i, a := range amounts {
+			ref := fmt.Sprintf("A%d", i+2)
+			got := raw(t, f, LinesSheet, ref)
+			if strings.ContainsAny(got, "eE") || !decimal.RequireFromString(got).Equal(c.Decimal(a)) {
+				t.Errorf("%s %d minor: cell holds %q, want %s", code, a, got, c.Format(a))
+			}
+		}
+		if _, err := excelNumber(c, maxExactMinor+1); !errors.Is(err, ErrBadData) {
+			t.Errorf("%s: 16 digits accepted: %v", code, err)
+		}
+	}
+}

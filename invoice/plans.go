@@ -1,0 +1,79 @@
+package invoice
+
+import (
+	"math/big"
+
+	"github.com/shopspring/decimal"
+)
+
+// termMonths is the length of a term in months.
+func termMonths(term string) int {
+	switch term {
+	case TermP1Y:
+		return 12
+	case TermP3Y:
+		return 36
+	}
+	return 0
+}
+
+// periodMonths is the length of one instalment of a plan on a term (C2):
+// one_time is the whole term, triennial only fits P3Y, annual is 12 months,
+// monthly 1. ok is false when the plan does not divide the term.
+func periodMonths(plan, term string) (int, bool) {
+	tm := termMonths(term)
+	switch plan {
+	case PlanOneTime:
+		return tm, tm > 0
+	case PlanMonthly:
+		return 1, tm > 0
+	case PlanAnnual:
+		return 12, tm > 0
+	case PlanTriennial:
+		return 36, tm == 36
+	}
+	return 0, false
+}
+
+// Instalment is one C2 instalment of a term.
+type Instalment struct {
+	Index      int
+	Start, End Date // End is the next instalment's start (exclusive)
+	// Exact is the instalment's C2 amount before posting: round(total ÷ n)
+	// for all but the last, and total minus their sum for the last, which may
+	// carry more digits than the currency (it is rounded when posted).
+	Exact *big.Rat
+	// Amount is Exact rounded to minor units: what is posted.
+	Amount int64
+}
+
+// Instalments splits a term's line total into its C2 instalments. start is
+// the term's first day; every instalment date is computed from start (never
+// from an earlier clamped date) so the day-of-month is kept. The posted
+// amounts add up to round(total) exactly.
+func Instalments(total decimal.Decimal, cur Currency, start Date, term, plan string) []Instalment {
+	pm, ok := periodMonths(plan, term)
+	if !ok {
+		return nil
+	}
+	n := termMonths(term) / pm
+	totalMinor := total.Shift(cur.Digits).Rat() // exact, in minor units
+	each := roundRat(new(big.Rat).Quo(totalMinor, big.NewRat(int64(n), 1)))
+	out := make([]Instalment, n)
+	for k := 0; k < n; k++ {
+		in := Instalment{Index: k, Start: start.AddMonths(k * pm), End: start.AddMonths((k + 1) * pm)}
+		if k < n-1 {
+			in.Exact = new(big.Rat).SetInt64(each)
+		} else {
+			in.Exact = new(big.Rat).Sub(totalMinor, big.NewRat(each*int64(n-1), 1))
+		}
+		in.Amount = roundRat(in.Exact)
+		out[k] = in
+	}
+	return out
+}
+
+// LineTotal is C1: unit price × quantity, exact.
+func LineTotal(unitPrice decimal.Decimal, quantity int64) decimal.Decimal {
+	return unitPrice.Mul(decimal.NewFromInt(quantity))
+}

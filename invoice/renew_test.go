@@ -1,0 +1,140 @@
+package invoice
+
+import (
+	"strings"
+	"testing"
+)
+
+func hasTerm(res Result, term string) bool {
+	for _, c := range res.Charges {
+		if strings.Contains(c.Key, "/"+term+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestR1_AutoRenewDefaultsByOrderDate(t *testing.T) {
+	b := testBook(t)
+	// Before 2021-10-14: no auto-renew at all; the order's auto_renew=true is ignored.
+	raw := order("O1", "US1", "2021-06-01", "SQL-SUB", "P1Y", "one_time", "1", "S1")
+	raw.AutoRenew = "true"
+	old := addOrder(t, b, raw)
+	if res := b.Schedule(old, asOf("2023-12-31")); hasTerm(res, "T1") || len(res.Charges) != 1 {
+		t.Fatalf("pre-2021-10-14 subscription renewed: %v", keys(res))
+	}
+	for i, action := range []string{ActionOn, ActionRenew} {
+		_, out, rej := b.AddRenewal(renewal("S1", action, "2022-05-01"), Source{File: "renewals.csv", Line: i + 2})
+		if out != Rejected {
+			t.Fatalf("%s accepted", action)
+		}
+		wantReject(t, rej, "R1", "action", "was ordered on 2021-06-01, before 2021-10-14: it has no auto-renew")
+	}
+	addRenewal(t, b, renewal("S1", ActionOff, "2022-05-01"), 4) // accepted, no effect
+
+	// 2021-10-14 to 2022-01-21: default off, so it expires…
+	off := addOrder(t, b, order("O2", "US1", "2021-11-01", "SQL-SUB", "P1Y", "annual", "1", "S2"))
+	if res := b.Schedule(off, asOf("2023-12-31")); hasTerm(res, "T1") {
+		t.Fatalf("default-off subscription renewed: %v", keys(res))
+	}
+	// …unless the order says auto_renew=true.
+	raw = order("O3", "US1", "2021-11-01", "SQL-SUB", "P1Y", "annual", "1", "S3")
+	raw.AutoRenew = "true"
+	on := addOrder(t, b, raw)
+	wantCharge(t, b.Schedule(on, asOf("2022-11-01")), "O3/1/T1/I0", ChargeRenew, "2022-11-01", "2023-10-31", amounts{120000, 12000, 132000})
+	// From 2022-01-22 the default is on; auto_renew=false overrides it.
+	def := addOrder(t, b, order("O4", "US1", "2022-03-01", "SQL-SUB", "P1Y", "annual", "1", "S4"))
+	wantCharge(t, b.Schedule(def, asOf("2023-03-01")), "O4/1/T1/I0", ChargeRenew, "2023-03-01", "2024-02-29", amounts{120000, 12000, 132000})
+	raw = order("O5", "US1", "2022-03-01", "SQL-SUB", "P1Y", "annual", "1", "S5")
+	raw.AutoRenew = "false"
+	if res := b.Schedule(addOrder(t, b, raw), asOf("2024-12-31")); hasTerm(res, "T1") {
+		t.Fatalf("auto_renew=false renewed: %v", keys(res))
+	}
+}
+
+func TestR2_TogglesFromTheirDate(t *testing.T) {
+	b := testBook(t)
+	// Term 2025-10-01 → 2026-10-01, default on. Off on the term-end day counts.
+	o := addOrder(t, b, order("O1", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S1"))
+	addRenewal(t, b, renewal("S1", ActionOff, "2026-10-01T18:00:00Z"), 2)
+	if res := b.Schedule(o, asOf("2026-12-31")); hasTerm(res, "T1") {
+		t.Fatalf("renewed despite off on the term-end day: %v", keys(res))
+	}
+	// Off then on again before term end: renews.
+	o2 := addOrder(t, b, order("O2", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S2"))
+	addRenewal(t, b, renewal("S2", ActionOff, "2026-09-01"), 3)
+	addRenewal(t, b, renewal("S2", ActionOn, "2026-09-15"), 4)
+	if res := b.Schedule(o2, asOf("2026-10-01")); !hasTerm(res, "T1") {
+		t.Fatalf("not renewed: %v", keys(res))
+	}
+	// A toggle for a subscription that has ended is accepted and changes nothing.
+	addRenewal(t, b, renewal("S1", ActionOn, "2026-11-01"), 5)
+	if res := b.Schedule(o, asOf("2027-12-31")); hasTerm(res, "T1") || len(res.Verdicts) != 0 {
+		t.Fatalf("toggle after the end had an effect: %v %+v", keys(res), res.Verdicts)
+	}
+	// A toggle that arrives after the renewal was posted, dated before it: rejected, the renewal stands.
+	o3 := addOrder(t, b, order("O3", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S3"))
+	addRenewal(t, b, renewal("S3", ActionOff, "2026-09-20"), 6)
+	env := asOf("2026-10-31")
+	env.Posted = func(k string) bool { return k == "O3/1/T1/I0" || k == "O3/1/T0/I0" }
+	res := b.Schedule(o3, env)
+	if !hasTerm(res, "T1") {
+		t.Fatalf("posted renewal undone: %v", keys(res))
+	}
+	rej := wantVerdict(t, res, "R2")
+	if rej.Message != "auto_renew_off dated 2026-09-20 arrived after subscription S3 was renewed on 2026-10-01 and cannot undo it; cancel the renewed term instead (K1)" {
+		t.Fatalf("message %q", rej.Message)
+	}
+}
+
+func TestR3_RenewalPricedOnRenewalDate(t *testing.T) {
+	b := testBook(t)
+	// RDS-CAL annual from 2025-10-01 at 120.00; the catalog's 132.00 row is in
+	// effect on the renewal date 2026-10-01. A renew record dated 2026-09-20 sets
+	// quantity 2: 132.00 × 2 = 264.00, tax 26.40, gross 290.40.
+	o := addOrder(t, b, order("O1", "US1", "2025-10-01", "RDS-CAL", "P1Y", "annual", "1", "S1"))
+	r := renewal("S1", ActionRenew, "2026-09-20")
+	r.Quantity = "2"
+	addRenewal(t, b, r, 2)
+	res := b.Schedule(o, asOf("2026-10-31"))
+	wantCharge(t, res, "O1/1/T0/I0", ChargeNew, "2025-10-01", "2026-09-30", amounts{12000, 1200, 13200})
+	c := wantCharge(t, res, "O1/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{26400, 2640, 29040})
+	if c.Quantity != 2 || c.Src.File != "renewals.csv" || c.Src.Line != 2 {
+		t.Fatalf("renewal %+v", c)
+	}
+
+	// A plan change: monthly, 264.00 ÷ 12 = 22.00 a month.
+	o2 := addOrder(t, b, order("O2", "US1", "2025-10-01", "RDS-CAL", "P1Y", "annual", "2", "S2"))
+	r = renewal("S2", ActionRenew, "2026-09-20")
+	r.BillingPlan = "monthly"
+	addRenewal(t, b, r, 3)
+	res = b.Schedule(o2, asOf("2026-11-01"))
+	wantCharge(t, res, "O2/1/T1/I1", ChargeCycle, "2026-11-01", "2026-11-30", amounts{2200, 220, 2420})
+
+	// A legacy one_time plan renews as annual on P1Y.
+	raw := order("O3", "US1", "2021-12-01", "SQL-SUB", "P1Y", "one_time", "1", "S3")
+	raw.AutoRenew = "true"
+	o3 := addOrder(t, b, raw)
+	res = b.Schedule(o3, asOf("2022-12-01"))
+	wantCharge(t, res, "O3/1/T1/I0", ChargeRenew, "2022-12-01", "2023-11-30", amounts{120000, 12000, 132000})
+
+	// No price in effect on the renewal date: held until the catalog has one.
+	o4 := addOrder(t, b, order("O4", "US1", "2025-10-01", "SQL-OLD", "P1Y", "annual", "1", "S4"))
+	res = b.Schedule(o4, asOf("2026-10-31"))
+	if hasTerm(res, "T1") {
+		t.Fatalf("renewed without a price: %v", keys(res))
+	}
+	if v := wantVerdict(t, res, "R3"); !v.Held || !strings.Contains(v.Message, "renewal of subscription S4 on 2026-10-01 held: no catalog price in effect") {
+		t.Fatalf("verdict %+v", v)
+	}
+	b.AddPrice(RawCatalog{"SQL-OLD", "SQL Server 2019 Standard", "subscription", "Microsoft", "P1Y", "annual", "USD", "900.00", "2026-09-01", ""}, Source{File: "catalog-2.csv", Line: 2})
+	wantCharge(t, b.Schedule(o4, asOf("2026-10-31")), "O4/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{90000, 9000, 99000})
+
+	// A renew record for a subscription that has already ended is rejected.
+	o5 := addOrder(t, b, order("O5", "US1", "2021-11-01", "SQL-SUB", "P1Y", "annual", "1", "S5"))
+	addRenewal(t, b, renewal("S5", ActionRenew, "2022-12-01"), 4)
+	res = b.Schedule(o5, asOf("2023-12-31"))
+	if rej := wantVerdict(t, res, "R3"); rej.Message != "subscription S5 ended on 2022-11-01 without renewal; a renew dated 2022-12-01 cannot apply" {
+		t.Fatalf("message %q", rej.Message)
+	}
+}

@@ -1,0 +1,502 @@
+package invoice
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// Charge is one charge or credit due for an order line: what the ledger posts
+// as one balanced transaction and the close prints as one invoice line.
+type Charge struct {
+	// Key is the stable business key: order_id/line_no/T<term>/I<instalment>,
+	// with /credit for a K4 or K3 credit and /reversal for a K7 reversal.
+	Key        string
+	Type       string // ChargeNew, ChargeCycle, ChargeRenew or ChargeCancelImmediate
+	Date       Date   // the day it is due: its invoice month is Date's (C3, K5)
+	Start, End Date   // charge_start and the inclusive charge_end (NoDate for perpetual)
+	Quantity   int64
+	Net        int64
+	Tax        int64
+	Gross      int64
+	Src        Source // the record it comes from
+	CreditsKey string // on a credit: the key of the charge it credits
+	// TermKey and UnitPrice identify the term and the price it was billed at,
+	// so the caller can lock the price once the term's first charge is posted (C1).
+	TermKey     string
+	UnitPrice   decimal.Decimal
+	SKU         string
+	Description string
+	Order       *Order
+}
+
+// Verdict is a decision Schedule makes about a record that the ingest could
+// not judge alone: a cancellation outside its window (K1) or of a software
+// plan (K2), a late toggle (R2), a renewal that cannot apply (R3, K7), or a
+// record held because its tax rate (C4) or renewal price (R3) is missing.
+type Verdict struct {
+	Src    Source
+	Kind   string // "order", "cancellation" or "renewal"
+	Key    string // the record's business key
+	Reject *Reject
+}
+
+// Result is everything Schedule says about one order line.
+type Result struct {
+	Charges  []Charge
+	Verdicts []Verdict
+}
+
+// Env is what Schedule needs besides the book.
+type Env struct {
+	// AsOf is the last day whose charges are due.
+	AsOf Date
+	// Posted reports whether a business key is already in the ledger (K7
+	// reversals of late cancellations, R2 late toggles). nil: nothing is.
+	Posted func(key string) bool
+	// LockedPrice returns the unit price a term was first posted at (C1).
+	// nil: no term is locked yet.
+	LockedPrice func(termKey string) (decimal.Decimal, bool)
+}
+
+func (e Env) posted(key string) bool { return e.Posted != nil && e.Posted(key) }
+
+// term is one term of a subscription as the walk found it.
+type term struct {
+	index      int
+	start, end Date
+	term, plan string
+	quantity   int64
+	price      Price
+	unitPrice  decimal.Decimal
+	insts      []Instalment
+	src        Source // the order, or the renew record that renewed it
+}
+
+// Schedule returns every charge and credit due for the order line through
+// env.AsOf, each with its business key, and the verdicts on its records. The
+// same book and env give the same result, in the same order.
+func (b *Book) Schedule(o *Order, env Env) Result {
+	var res Result
+	cust, rate, hasRate := b.rate(o)
+	cancel := b.cancellation(o.Key())
+	if cancel != nil && cancel.Date > env.AsOf {
+		cancel = nil // not yet in effect
+	}
+	if o.Kind == KindPerpetual {
+		b.perpetual(&res, o, cust, rate, cancel, env)
+	} else {
+		b.subscription(&res, o, cust, rate, cancel, env)
+	}
+	if !hasRate && len(res.Charges) > 0 {
+		res = holdForTax(res, o, cust)
+	}
+	return res
+}
+
+// holdForTax turns the charges into C4 holds: one per source record.
+func holdForTax(res Result, o *Order, cust Customer) Result {
+	out := Result{}
+	for _, v := range res.Verdicts {
+		if v.Reject != nil && !v.Reject.Held {
+			out.Verdicts = append(out.Verdicts, v)
+		}
+	}
+	seen := map[Source]bool{}
+	for _, c := range res.Charges {
+		if seen[c.Src] {
+			continue
+		}
+		seen[c.Src] = true
+		kind, key := "order", o.Key()
+		if c.Src != o.Src {
+			kind, key = "cancellation", o.Key()
+			if c.Type != ChargeCancelImmediate {
+				kind, key = "renewal", o.SubscriptionID
+			}
+		}
+		out.Verdicts = append(out.Verdicts, Verdict{Src: c.Src, Kind: kind, Key: key, Reject: held("C4", "country", cust.Country,
+			"postings held: the taxes file has no rate for %s, the country of customer %s; they post to the first open month when it arrives",
+			cust.Country, cust.ID)})
+	}
+	return out
+}
+
+func (b *Book) priceFor(termKey, sku, termName string, cur Currency, day Date, env Env) (Price, decimal.Decimal, bool) {
+	p, ok := b.Ref.Catalog.Lookup(sku, termName, cur, day)
+	if env.LockedPrice != nil {
+		if locked, ok2 := env.LockedPrice(termKey); ok2 {
+			if !ok {
+				p = Price{SKU: sku, Term: termName, Currency: cur, ProductName: b.productName(sku)}
+			}
+			return p, locked, true
+		}
+	}
+	return p, p.UnitPrice, ok
+}
+
+// productName finds a description for a SKU whose current row is gone.
+func (b *Book) productName(sku string) string {
+	for k, rows := range b.Ref.Catalog.prices {
+		if k.sku == sku && len(rows) > 0 {
+			return rows[len(rows)-1].ProductName
+		}
+	}
+	return sku
+}
+
+func (b *Book) perpetual(res *Result, o *Order, cust Customer, rate decimal.Decimal, cancel *Cancellation, env Env) {
+	termKey := o.Key() + "/T0"
+	price, unit, ok := b.priceFor(termKey, o.SKU, TermNone, cust.Currency, o.Date, env)
+	if !ok {
+		res.Verdicts = append(res.Verdicts, Verdict{Src: o.Src, Kind: "order", Key: o.Key(), Reject: held("V1", "order_date", o.Date.String(),
+			"no catalog price in effect for SKU %q in %s on %s any more; the line waits for one", o.SKU, cust.Currency.Code, o.Date)})
+		return
+	}
+	amount := Round(LineTotal(unit, o.Quantity), cust.Currency)
+	net, tax, gross := Split(amount, rate, Inclusive(cust.Country))
+	charge := Charge{
+		Key: termKey + "/I0", Type: ChargeNew, Date: o.Date, Start: o.Date, Quantity: o.Quantity,
+		Net: net, Tax: tax, Gross: gross, Src: o.Src, TermKey: termKey, UnitPrice: unit,
+		SKU: o.SKU, Description: price.ProductName, Order: o,
+	}
+	if o.Date <= env.AsOf {
+		res.Charges = append(res.Charges, charge)
+	}
+	if cancel == nil {
+		return
+	}
+	if rej := b.window(cancel, o.Date, o, cust, -gross); rej != nil {
+		res.Verdicts = append(res.Verdicts, Verdict{Src: cancel.Src, Kind: "cancellation", Key: o.Key(), Reject: rej})
+		return
+	}
+	// K3: 100% of every amount charged, exactly negated.
+	res.Charges = append(res.Charges, Charge{
+		Key: charge.Key + "/credit", Type: ChargeCancelImmediate, Date: cancel.Date, Start: cancel.Date, Quantity: o.Quantity,
+		Net: -net, Tax: -tax, Gross: -gross, Src: cancel.Src, CreditsKey: charge.Key, TermKey: termKey, UnitPrice: unit,
+		SKU: o.SKU, Description: price.ProductName, Order: o,
+	})
+}
+
+// window is K1: a cancellation is allowed when 0 ≤ cancel − start ≤ Window
+// days, where start is the order date or, for a renewed term, the renewal date.
+func (b *Book) window(c *Cancellation, start Date, o *Order, cust Customer, grossCredit int64) *Reject {
+	days := int(c.Date - start)
+	if days >= 0 && days <= b.Window {
+		return nil
+	}
+	r := reject("K1", "cancelled_at", c.Date.String(),
+		"cancellation on %s is outside the %d-day window of the purchase or renewal on %s (%d days)", c.Date, b.Window, start, days)
+	r.Support = &Support{CustomerID: cust.ID, Domain: cust.Domain, OrderID: o.OrderID, SubscriptionID: o.SubscriptionID,
+		Reason: c.Reason, Currency: cust.Currency, GrossCredit: grossCredit}
+	return r
+}
+
+func sortedRenewals(rs []*Renewal) []*Renewal {
+	out := append([]*Renewal(nil), rs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Date != out[j].Date {
+			return out[i].Date < out[j].Date
+		}
+		if out[i].Src.ID != out[j].Src.ID {
+			return out[i].Src.ID < out[j].Src.ID
+		}
+		if out[i].Src.File != out[j].Src.File {
+			return out[i].Src.File < out[j].Src.File
+		}
+		return out[i].Src.Line < out[j].Src.Line
+	})
+	return out
+}
+
+// autoRenewDefault is R1's default by order date, with the order's explicit
+// setting overriding it from 2021-10-14 on. ok is false before 2021-10-14:
+// such subscriptions cannot auto-renew at all.
+func autoRenewDefault(o *Order) (on, possible bool) {
+	switch {
+	case o.Date < AutoRenewIntroduced:
+		return false, false
+	case o.AutoRenew != nil:
+		return *o.AutoRenew, true
+	default:
+		return o.Date >= AutoRenewDefaultOn, true
+	}
+}
+
+func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.Decimal, cancel *Cancellation, env Env) {
+	terms, ended, verdicts := b.walk(o, cust, env)
+	inclusive := Inclusive(cust.Country)
+	split := func(amount int64) (int64, int64, int64) { return Split(amount, rate, inclusive) }
+
+	// Find the term the cancellation falls in (K1, K2).
+	cutoff := NoDate // charges starting after this day are not due (K7)
+	cancelTerm, cancelInst := -1, -1
+	if cancel != nil {
+		for i := range terms {
+			if terms[i].start <= cancel.Date && cancel.Date < terms[i].end {
+				cancelTerm = i
+			}
+		}
+		var rej *Reject
+		switch {
+		case o.Kind == KindSoftwarePlan:
+			rej = reject("K2", "order_id", o.OrderID,
+				"software plan %q (subscription %s) can never be cancelled", o.SKU, o.SubscriptionID)
+		case cancelTerm < 0 && cancel.Date < o.Date:
+			rej = b.window(cancel, o.Date, o, cust, 0)
+		case cancelTerm < 0 && ended != NoDate && cancel.Date >= ended:
+			rej = b.window(cancel, terms[len(terms)-1].start, o, cust, 0)
+			rej.Message += fmt.Sprintf("; the subscription ended on %s", ended)
+		case cancelTerm < 0:
+			// The term it falls in is held (no renewal price yet): wait with it.
+		default:
+			t := &terms[cancelTerm]
+			for k, in := range t.insts {
+				if in.Start <= cancel.Date && cancel.Date < in.End {
+					cancelInst = k
+				}
+			}
+			credit := prorate(t.insts[cancelInst], cancel.Date)
+			_, _, g := split(-credit)
+			rej = b.window(cancel, t.start, o, cust, g)
+		}
+		if rej != nil {
+			res.Verdicts = append(res.Verdicts, Verdict{Src: cancel.Src, Kind: "cancellation", Key: o.Key(), Reject: rej})
+			cancel, cancelTerm = nil, -1
+		} else if cancelTerm >= 0 {
+			cutoff = cancel.Date
+		}
+	}
+
+	for ti := range terms {
+		t := &terms[ti]
+		termKey := fmt.Sprintf("%s/T%d", o.Key(), t.index)
+		for k, in := range t.insts {
+			if in.Start > env.AsOf {
+				break
+			}
+			key := fmt.Sprintf("%s/I%d", termKey, k)
+			typ := ChargeCycle
+			if k == 0 {
+				typ = ChargeNew
+				if t.index > 0 {
+					typ = ChargeRenew
+				}
+			}
+			net, tax, gross := split(in.Amount)
+			c := Charge{
+				Key: key, Type: typ, Date: in.Start, Start: in.Start, End: in.End - 1, Quantity: t.quantity,
+				Net: net, Tax: tax, Gross: gross, Src: t.src, TermKey: termKey, UnitPrice: t.unitPrice,
+				SKU: o.SKU, Description: t.price.ProductName, Order: o,
+			}
+			if cutoff != NoDate && in.Start > cutoff {
+				// K7: not charged after cancellation; if a late cancellation
+				// finds it posted, reverse it exactly in the first open month.
+				if env.posted(key) {
+					res.Charges = append(res.Charges, Charge{
+						Key: key + "/reversal", Type: ChargeCancelImmediate, Date: cutoff, Start: in.Start, End: in.End - 1,
+						Quantity: t.quantity, Net: -net, Tax: -tax, Gross: -gross, Src: cancel.Src, CreditsKey: key,
+						TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o,
+					})
+				}
+				continue
+			}
+			res.Charges = append(res.Charges, c)
+			if ti == cancelTerm && k == cancelInst {
+				credit := prorate(in, cancel.Date)
+				cn, ct, cg := split(-credit)
+				res.Charges = append(res.Charges, Charge{
+					Key: key + "/credit", Type: ChargeCancelImmediate, Date: cancel.Date, Start: cancel.Date, End: in.End - 1,
+					Quantity: t.quantity, Net: cn, Tax: ct, Gross: cg, Src: cancel.Src, CreditsKey: key,
+					TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o,
+				})
+			}
+		}
+	}
+
+	// Verdicts from the walk: after a cancellation, renewals cannot apply (K7)
+	// and nothing waits any more.
+	noRenewal := func(src Source) Verdict {
+		return Verdict{Src: src, Kind: "renewal", Key: o.SubscriptionID, Reject: reject("K7", "subscription_id", o.SubscriptionID,
+			"subscription %s was cancelled on %s: no renewal after cancellation", o.SubscriptionID, cutoff)}
+	}
+	for _, v := range verdicts {
+		if cutoff != NoDate && v.after > cutoff {
+			if v.Kind == "renewal" && v.action == ActionRenew {
+				v.Verdict = noRenewal(v.Src)
+			} else if v.Reject == nil || v.Reject.Held {
+				continue
+			}
+		}
+		if v.Reject != nil {
+			res.Verdicts = append(res.Verdicts, v.Verdict)
+		}
+	}
+	if cutoff != NoDate {
+		for _, t := range terms {
+			if t.start > cutoff && t.src != o.Src {
+				res.Verdicts = append(res.Verdicts, noRenewal(t.src))
+			}
+		}
+	}
+}
+
+// prorate is K4: round(instalment × unused ÷ days), where instalment is the
+// instalment's exact C2 amount, days = end − start and unused = end − cancel
+// day (the cancel day itself is not billed). Cancelling on the start day
+// credits the whole posted instalment.
+func prorate(in Instalment, cancel Date) int64 {
+	unused, days := int64(in.End-cancel), int64(in.End-in.Start)
+	return roundRat(new(big.Rat).Mul(in.Exact, big.NewRat(unused, days)))
+}
+
+type walkVerdict struct {
+	Verdict
+	action string
+	after  Date // the verdict concerns the subscription after this day
+}
+
+// walk follows a subscription's terms from the order through renewals (R1–R3)
+// until a term that ends after asOf, an expiry, or a renewal held for a price.
+// ended is the expiry day (NoDate while it runs or is held).
+func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date, verdicts []walkVerdict) {
+	defOn, possible := autoRenewDefault(o)
+	records := sortedRenewals(b.renewals[o.SubscriptionID])
+	rejected := map[*Renewal]bool{}
+	cur := term{start: o.Date, term: o.Term, plan: o.Plan, quantity: o.Quantity, src: o.Src}
+	prevEnd := NoDate
+	for {
+		termKey := fmt.Sprintf("%s/T%d", o.Key(), cur.index)
+		price, unit, ok := b.priceFor(termKey, o.SKU, cur.term, cust.Currency, cur.start, env)
+		if !ok {
+			kind, key := "renewal", o.SubscriptionID
+			if cur.index == 0 {
+				kind, key = "order", o.Key()
+			}
+			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: cur.src, Kind: kind, Key: key, Reject: held("R3", "effective_at", cur.start.String(),
+				"renewal of subscription %s on %s held: no catalog price in effect for SKU %q term %s in %s; it renews when the catalog provides one",
+				o.SubscriptionID, cur.start, o.SKU, cur.term, cust.Currency.Code)}, after: cur.start})
+			return terms, NoDate, verdicts
+		}
+		cur.price, cur.unitPrice = price, unit
+		cur.end = cur.start.AddMonths(termMonths(cur.term))
+		cur.insts = Instalments(LineTotal(unit, cur.quantity), cust.Currency, cur.start, cur.term, cur.plan)
+		terms = append(terms, cur)
+		T := cur.end
+		if T > env.AsOf {
+			return terms, NoDate, verdicts
+		}
+
+		// R3: a renew record applies to the first term end on or after its
+		// date. Decision: several for one term end are applied in order, each
+		// given field overriding the earlier ones.
+		var applied []*Renewal
+		on := defOn
+		for _, r := range records {
+			if rejected[r] || r.Date > T {
+				continue
+			}
+			switch r.Action {
+			case ActionRenew:
+				if prevEnd == NoDate || r.Date > prevEnd {
+					applied = append(applied, r)
+				}
+			case ActionOn, ActionOff:
+				if possible {
+					on = r.Action == ActionOn
+				}
+			}
+		}
+		renews := possible && (on || len(applied) > 0)
+		nextKey := fmt.Sprintf("%s/T%d/I0", o.Key(), cur.index+1)
+		for possible && !renews && env.posted(nextKey) {
+			// R2: a toggle that arrives after the renewal was posted and is dated
+			// before it cannot undo it. Reject the last off toggle on or before T.
+			var last *Renewal
+			for _, r := range records {
+				if !rejected[r] && r.Date <= T && r.Action == ActionOff {
+					last = r
+				}
+			}
+			if last == nil {
+				renews = true // posted already; a posted renewal stands
+				break
+			}
+			rejected[last] = true
+			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: last.Src, Kind: "renewal", Key: o.SubscriptionID,
+				Reject: reject("R2", "effective_at", last.Date.String(),
+					"auto_renew_off dated %s arrived after subscription %s was renewed on %s and cannot undo it; cancel the renewed term instead (K1)",
+					last.Date, o.SubscriptionID, T)}, action: ActionOff, after: NoDate})
+			on = defOn
+			for _, r := range records {
+				if !rejected[r] && r.Date <= T && (r.Action == ActionOn || r.Action == ActionOff) {
+					on = r.Action == ActionOn
+				}
+			}
+			renews = on || len(applied) > 0
+		}
+		if !renews {
+			// Expired at T. Later renew records are rejected (R3); toggles for an
+			// ended subscription are accepted and change nothing (R2).
+			for _, r := range records {
+				if r.Action == ActionRenew && r.Date > T && r.Date <= env.AsOf {
+					verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID,
+						Reject: reject("R3", "effective_at", r.Date.String(),
+							"subscription %s ended on %s without renewal; a renew dated %s cannot apply", o.SubscriptionID, T, r.Date)},
+						action: ActionRenew, after: T})
+				}
+			}
+			return terms, T, verdicts
+		}
+		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src}
+		if next.plan == PlanOneTime {
+			// R3: a legacy one_time plan renews as annual on P1Y, triennial on P3Y.
+			next.plan = map[string]string{TermP1Y: PlanAnnual, TermP3Y: PlanTriennial}[next.term]
+		}
+		for _, r := range applied {
+			if r.Term != "" {
+				next.term = r.Term
+			}
+			if r.Plan != "" {
+				next.plan = r.Plan
+			}
+			if r.Quantity != 0 {
+				next.quantity = r.Quantity
+			}
+			next.src = r.Src
+		}
+		if _, ok := periodMonths(next.plan, next.term); !ok {
+			// The renew record asked for a plan the new term cannot have:
+			// reject it and decide again without it.
+			r := applied[len(applied)-1]
+			rejected[r] = true
+			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID,
+				Reject: reject("V2", "billing_plan", next.plan, "billing plan %q does not fit term %s for the renewal of %s", next.plan, next.term, o.SubscriptionID)},
+				action: ActionRenew, after: NoDate})
+			records = removeRenewal(records, r)
+			continue
+		}
+		if p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T); ok && !p.lists(next.plan) && len(applied) > 0 {
+			r := applied[len(applied)-1]
+			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID,
+				Reject: reject("V2", "billing_plan", next.plan, "SKU %q term %s does not list billing plan %q on %s; the catalog lists %s",
+					o.SKU, next.term, next.plan, T, quoteList(p.Plans))}, action: ActionRenew, after: NoDate})
+			records = removeRenewal(records, r)
+			continue
+		}
+		prevEnd = T
+		cur = next
+	}
+}
+
+func removeRenewal(rs []*Renewal, r *Renewal) []*Renewal {
+	out := make([]*Renewal, 0, len(rs))
+	for _, x := range rs {
+		if x != r {
+			out = append(out, x)
+		}
+	}
+	return out
+}
