@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -385,4 +386,58 @@ func TestPeriodAndNames(t *testing.T) {
 	if _, err := Stage(context.Background(), t.TempDir(), "../x", &memSource{}, Options{}); !errors.Is(err, ErrUnsafeName) {
 		t.Errorf("Stage with period ../x = %v", err)
 	}
+}
+
+// TestKilledBeforePublish: a run that stops after Stage leaves only its
+// hidden staging folder; the next run publishes normally.
+func TestKilledBeforePublish(t *testing.T) {
+	out := t.TempDir()
+	stage(t, out, goldenSource(), Options{}) // never published nor discarded
+	got := entries(t, out)
+	for _, e := range got {
+		if !strings.HasPrefix(e, ".cspbill-staging-2026-10-") {
+			t.Errorf("visible after Stage: %s", e)
+		}
+	}
+	publish(t, out, goldenSource(), Options{})
+	if _, err := os.Stat(filepath.Join(out, "2026-10", LinesFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+// BenchmarkStage writes a period of 20,000 lines (5,000 invoices) with the
+// workbook, per-customer files off.
+func BenchmarkStage(b *testing.B) {
+	src := bigSource(5000, 4)
+	for b.Loop() {
+		st, err := Stage(context.Background(), b.TempDir(), "2026-10", src, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.Discard()
+	}
+}
+
+func bigSource(invoices, perInvoice int) *memSource {
+	s := &memSource{}
+	for i := range invoices {
+		no := fmt.Sprintf("INV-2026-10-%06d", i+1)
+		cust := fmt.Sprintf("C%05d", i)
+		h := invoice.Header{InvoiceNumber: no, CustomerID: cust, CustomerName: "Customer " + cust, Currency: usd}
+		for j := range perInvoice {
+			net := int64(1000*i + 7*j + 1)
+			tax := net / 10
+			l := invoice.Line{InvoiceNumber: no, CustomerID: cust, Currency: usd, ChargeType: invoice.ChargeNew,
+				OrderID: fmt.Sprintf("O-%d", i), LineNo: j + 1, SubscriptionID: fmt.Sprintf("S-%d-%d", i, j), SKU: "SKU:0001",
+				Description: "Product", ChargeStart: day("2026-10-01"), ChargeEnd: day("2026-10-31"), Quantity: 1,
+				Net: net, Tax: tax, Gross: net + tax, Source: "orders.csv:2"}
+			s.lines = append(s.lines, l)
+			h.Net += net
+			h.Tax += tax
+			h.Gross += net + tax
+			h.Lines++
+		}
+		s.headers = append(s.headers, h)
+	}
+	return s
 }

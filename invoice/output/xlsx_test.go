@@ -62,7 +62,7 @@ func autoFilters(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	re := regexp.MustCompile(`<autoFilter ref="([A-Z0-9:]+)"`)
+	re := regexp.MustCompile(`<autoFilter ref="([$A-Z0-9:]+)"`)
 	var refs []string
 	for _, e := range zr.File {
 		if !strings.HasPrefix(e.Name, "xl/worksheets/sheet") {
@@ -215,7 +215,7 @@ func TestWorkbook(t *testing.T) {
 				t.Errorf("%s column A width %v %v", sheet, w, err)
 			}
 		}
-		if got := strings.Join(autoFilters(t, path), " "); got != "A1:E5 A1:H5 A1:Q11" {
+		if got := strings.Join(autoFilters(t, path), " "); got != "$A$1:$E$5 $A$1:$H$5 $A$1:$Q$11" {
 			t.Errorf("autoFilter refs = %s", got)
 		}
 		want := map[string]string{"Summary": "'Summary'!$A$1:$H$5", "Lines": "'Lines'!$A$1:$Q$11", "Rejects": "'Rejects'!$A$1:$E$5"}
