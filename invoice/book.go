@@ -1,6 +1,8 @@
 package invoice
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -61,12 +63,18 @@ func NewBook() *Book {
 	}
 }
 
-func joinValues(v []string) string { return strings.Join(v, "\x1f") }
+// Identity is the fingerprint of a record's contract values (SPEC V6: the same
+// trimmed values in every contract column make the same record). The ledger
+// stores it, so a record accepted by an earlier run is recognised again.
+func Identity(values []string) string {
+	h := sha256.Sum256([]byte(strings.Join(values, "\x1f")))
+	return hex.EncodeToString(h[:])
+}
 
 // AddCustomer validates a customers row. A row identical to an accepted one is
 // seen; one that contradicts it is rejected (SPEC §1).
 func (b *Book) AddCustomer(raw RawCustomer, src Source) (Outcome, *Reject) {
-	vals := joinValues(raw.Values())
+	vals := Identity(raw.Values())
 	if prev, ok := b.custVals[raw.CustomerID]; ok {
 		if prev == vals {
 			return Seen, nil
@@ -118,7 +126,7 @@ func (b *Book) AddTax(raw RawTax, src Source) (Outcome, *Reject) {
 
 // AddOrder validates an orders row (V1–V6).
 func (b *Book) AddOrder(raw RawOrder, src Source) (Order, Outcome, *Reject) {
-	key, vals := raw.Key(), joinValues(raw.Values())
+	key, vals := raw.Key(), Identity(raw.Values())
 	if prev, ok := b.orders[key]; ok {
 		if b.orderVals[key] == vals {
 			return *prev, Seen, nil
@@ -136,15 +144,15 @@ func (b *Book) AddOrder(raw RawOrder, src Source) (Order, Outcome, *Reject) {
 				"subscription_id %q is already used by order line %s at %s", o.SubscriptionID, prev.Key(), prev.Src)
 		}
 	}
-	b.PutOrder(o, raw.Values())
+	b.PutOrder(o, vals)
 	return o, Accepted, nil
 }
 
-// PutOrder loads an order accepted earlier.
-func (b *Book) PutOrder(o Order, values []string) {
+// PutOrder loads an order accepted earlier, with its Identity.
+func (b *Book) PutOrder(o Order, identity string) {
 	p := &o
 	b.orders[o.Key()] = p
-	b.orderVals[o.Key()] = joinValues(values)
+	b.orderVals[o.Key()] = identity
 	if o.Kind != KindPerpetual {
 		b.subs[o.SubscriptionID] = p
 	}
@@ -171,7 +179,7 @@ func (b *Book) EachOrder(fn func(*Order) error) error {
 // line is rejected (K7). The window (K1) and software plans (K2) are judged by
 // Schedule, which knows the line's terms.
 func (b *Book) AddCancellation(raw RawCancellation, src Source) (Cancellation, Outcome, *Reject) {
-	key, vals := raw.Key(), joinValues(raw.Values())
+	key, vals := raw.Key(), Identity(raw.Values())
 	if prev, ok := b.cancels[key]; ok {
 		if prev.vals == vals {
 			return prev.c, Seen, nil
@@ -184,7 +192,7 @@ func (b *Book) AddCancellation(raw RawCancellation, src Source) (Cancellation, O
 		return c, Rejected, rej
 	}
 	_, known := b.orders[key]
-	b.PutCancellation(c, raw.Values(), !known)
+	b.PutCancellation(c, vals, !known)
 	if !known {
 		return c, Held, heldOrder(key)
 	}
@@ -195,9 +203,9 @@ func heldOrder(key string) *Reject {
 	return held("K6", "order_id", key, "cancellation pending: order line %s has not been accepted yet; it is applied when the order line arrives", key)
 }
 
-// PutCancellation loads a cancellation accepted or held earlier.
-func (b *Book) PutCancellation(c Cancellation, values []string, isHeld bool) {
-	b.cancels[c.Key()] = &cancelEntry{c: c, vals: joinValues(values), held: isHeld}
+// PutCancellation loads a cancellation accepted or held earlier, with its Identity.
+func (b *Book) PutCancellation(c Cancellation, identity string, isHeld bool) {
+	b.cancels[c.Key()] = &cancelEntry{c: c, vals: identity, held: isHeld}
 }
 
 // Held returns the cancellations still waiting for their order line, with
@@ -237,7 +245,7 @@ func (b *Book) Release() []Cancellation {
 // AddRenewal validates a renewals row: V7, the subscription known (V1, never
 // held: K6), and R1 (no auto-renew before 2021-10-14).
 func (b *Book) AddRenewal(raw RawRenewal, src Source) (Renewal, Outcome, *Reject) {
-	vals := joinValues(raw.Values())
+	vals := Identity(raw.Values())
 	if b.renewalVals[vals] {
 		return Renewal{}, Seen, nil
 	}
@@ -255,15 +263,15 @@ func (b *Book) AddRenewal(raw RawRenewal, src Source) (Renewal, Outcome, *Reject
 			"subscription %q was ordered on %s, before 2021-10-14: it has no auto-renew and expires at term end, so %s is not possible",
 			n.SubscriptionID, o.Date, n.Action)
 	}
-	b.PutRenewal(n, raw.Values())
+	b.PutRenewal(n, vals)
 	return n, Accepted, nil
 }
 
-// PutRenewal loads a renewal record accepted earlier.
-func (b *Book) PutRenewal(n Renewal, values []string) {
+// PutRenewal loads a renewal record accepted earlier, with its Identity.
+func (b *Book) PutRenewal(n Renewal, identity string) {
 	p := &n
 	b.renewals[n.SubscriptionID] = append(b.renewals[n.SubscriptionID], p)
-	b.renewalVals[joinValues(values)] = true
+	b.renewalVals[identity] = true
 }
 
 // cancellation returns the line's accepted (not held) cancellation.

@@ -38,7 +38,7 @@ func TestProperties_RandomOrderLines(t *testing.T) {
 		}
 		accepted++
 		if rng.IntN(3) == 0 {
-			b.AddCancellation(cancelOf(o.OrderID, (day + Date(rng.IntN(400))).String()), Source{File: "cancellations.csv", Line: i + 2})
+			b.AddCancellation(cancelOf(o.OrderID, (day+Date(rng.IntN(400))).String()), Source{File: "cancellations.csv", Line: i + 2})
 		}
 		for j := rng.IntN(3); j > 0; j-- {
 			action := []string{ActionOn, ActionOff, ActionRenew}[rng.IntN(3)]

@@ -1,0 +1,270 @@
+// Command cspbill is the monthly close of a Microsoft CSP partner: it ingests
+// order, cancellation and renewal records, posts charges and credits to a
+// double-entry ledger, closes periods and writes the invoices.
+//
+// Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but some records were
+// rejected or held.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"cspbill/invoice"
+	"cspbill/jobs"
+	"cspbill/ledger"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const (
+	exitOK        = 0
+	exitFailed    = 1
+	exitUsage     = 2
+	exitAttention = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `cspbill — the monthly close of a CSP partner
+
+Usage:
+  cspbill ingest --inbox DIR                 load new inbox files (each file once)
+  cspbill post --as-of YYYY-MM-DD            post everything due through that day
+  cspbill close --period YYYY-MM --out DIR [--bill-from YYYY-MM]
+                                             post, lock, and write OUT/YYYY-MM/…
+  cspbill schedule                           run the jobs on cron schedules until stopped
+  cspbill demo --out DIR                     a whole close on the bundled fixtures
+  cspbill migrate                            apply the ledger's migrations
+  cspbill version                            print the version
+
+Every command takes --db URL (or CSPBILL_DB; default sqlite:cspbill.db),
+--log-format text|json and --help. Exit codes: 0 done, 1 failed,
+2 bad usage, 3 done but some records were rejected or held.
+`
+
+// common are the flags every command takes.
+type common struct {
+	db          string
+	logFormat   string
+	window      int
+	lockWait    time.Duration
+	perCustomer bool
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	def := os.Getenv("CSPBILL_DB")
+	if def == "" {
+		def = "sqlite:cspbill.db"
+	}
+	fs.StringVar(&c.db, "db", def, "ledger URL: sqlite:PATH or postgres://… (env CSPBILL_DB)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.IntVar(&c.window, "cancel-window-days", invoice.DefaultWindow, "K1: days after purchase or renewal within which a cancellation is allowed")
+	fs.DurationVar(&c.lockWait, "lock-wait", 30*time.Second, "how long to wait for another run's ledger lock before giving up")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "version", "--version":
+		fmt.Fprintln(stdout, "cspbill", version)
+		return exitOK
+	}
+	fs := flag.NewFlagSet("cspbill "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	var (
+		inbox, out, asOf, period, billFrom string
+		dryRun                             bool
+		sched                              scheduleFlags
+	)
+	switch cmd {
+	case "ingest":
+		fs.StringVar(&inbox, "inbox", "", "inbox folder to load (required)")
+	case "post":
+		fs.StringVar(&asOf, "as-of", "", "post everything due through this day, YYYY-MM-DD (required)")
+		fs.BoolVar(&dryRun, "dry-run", false, "show what would be posted, write nothing")
+	case "close":
+		fs.StringVar(&period, "period", "", "the month to close, YYYY-MM (required)")
+		fs.StringVar(&out, "out", "", "folder for the invoice files (required)")
+		fs.StringVar(&billFrom, "bill-from", "", "first billed month, YYYY-MM (first close only; default the period)")
+		fs.BoolVar(&dryRun, "dry-run", false, "show what would be posted and billed, write nothing")
+		fs.BoolVar(&c.perCustomer, "per-customer", false, "also write OUT/YYYY-MM/customers/<id>/<invoice>.csv and .xlsx")
+	case "demo":
+		fs.StringVar(&out, "out", "out", "folder for the invoice files")
+	case "schedule":
+		sched.register(fs)
+	case "migrate":
+	default:
+		fmt.Fprintf(stderr, "cspbill: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "cspbill %s: unexpected argument %q\n", cmd, fs.Arg(0))
+		return exitUsage
+	}
+	log, err := newLogger(stderr, c.logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "cspbill %s: %v\n", cmd, err)
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "cspbill %s: "+format+"\n", append([]any{cmd}, a...)...)
+		return exitUsage
+	}
+	// Parse every argument before touching the ledger.
+	var asOfDay invoice.Date
+	var month, from invoice.Month
+	switch cmd {
+	case "ingest":
+		if inbox == "" {
+			return usageErr("--inbox is required")
+		}
+	case "post":
+		if asOfDay, err = invoice.ParseDate(asOf); err != nil {
+			return usageErr("--as-of: %v", err)
+		}
+	case "close":
+		if month, err = invoice.ParseMonth(period); err != nil {
+			return usageErr("--period: %v", err)
+		}
+		if out == "" {
+			return usageErr("--out is required")
+		}
+		if billFrom != "" {
+			if from, err = invoice.ParseMonth(billFrom); err != nil {
+				return usageErr("--bill-from: %v", err)
+			}
+		}
+	case "schedule":
+		if err := sched.check(); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+	if cmd == "demo" {
+		return demo(ctx, c, out, log, stdout, stderr)
+	}
+
+	l, err := ledger.Open(ctx, c.db)
+	if err != nil {
+		fmt.Fprintf(stderr, "cspbill %s: open ledger %s: %v\n", cmd, ledger.Redact(c.db), err)
+		return exitFailed
+	}
+	defer l.Close()
+	d := jobs.Deps{Ledger: l, Log: log, Window: c.window, LockWait: c.lockWait, Progress: progressOut(stderr)}
+
+	var s jobs.Summary
+	switch cmd {
+	case "migrate":
+		fmt.Fprintf(stdout, "ledger %s is migrated\n", ledger.Redact(c.db))
+		return exitOK
+	case "ingest":
+		s, err = jobs.Ingest(ctx, d, inbox)
+	case "post":
+		s, err = jobs.Post(ctx, d, asOfDay, dryRun)
+	case "close":
+		s, err = jobs.Close(ctx, d, jobs.CloseOptions{Period: month, Out: out, BillFrom: from, PerCustomer: c.perCustomer, DryRun: dryRun})
+	case "schedule":
+		err = runSchedule(ctx, d, sched, stdout)
+		if err == nil {
+			return exitOK
+		}
+	}
+	return finish(cmd, s, err, stdout, stderr)
+}
+
+// finish prints the run's summary and maps its outcome to an exit code.
+func finish(cmd string, s jobs.Summary, err error, stdout, stderr io.Writer) int {
+	printSummary(stdout, s)
+	switch {
+	case errors.Is(err, jobs.ErrUsage):
+		fmt.Fprintf(stderr, "cspbill %s: %v\n", cmd, err)
+		return exitUsage
+	case errors.Is(err, ledger.ErrBusy):
+		fmt.Fprintf(stderr, "cspbill %s: %v\n", cmd, err)
+		return exitFailed
+	case err != nil:
+		fmt.Fprintf(stderr, "cspbill %s failed: %v\n", cmd, err)
+		return exitFailed
+	case s.NeedsAttention():
+		return exitAttention
+	}
+	return exitOK
+}
+
+func printSummary(w io.Writer, s jobs.Summary) {
+	if s.RunID == "" {
+		return
+	}
+	dry := ""
+	if s.DryRun {
+		dry = " (dry run: nothing written)"
+	}
+	fmt.Fprintf(w, "%s run %s%s\n", s.Command, s.RunID, dry)
+	for _, f := range s.Files {
+		switch {
+		case f.Skipped:
+			fmt.Fprintf(w, "  %-32s already loaded, skipped\n", f.Name)
+		case f.Error != "":
+			fmt.Fprintf(w, "  %-32s REJECTED WHOLE: %s\n", f.Name, f.Error)
+		default:
+			fmt.Fprintf(w, "  %-32s read %d = accepted %d + rejected %d (held %d)\n", f.Name, f.Read, f.Accepted, f.Rejected, f.Held)
+		}
+	}
+	fmt.Fprintf(w, "  files %d (skipped %d), rows read %d, accepted %d, rejected %d, held %d\n",
+		len(s.Files), s.FilesSkipped, s.Read, s.Accepted, s.Rejected, s.Held)
+	fmt.Fprintf(w, "  transactions posted %d, invoices written %d", s.Posted, s.Invoices)
+	if len(s.Periods) > 0 {
+		fmt.Fprintf(w, ", periods closed %v", s.Periods)
+	}
+	fmt.Fprintf(w, ", %.2f s\n", s.Seconds)
+}
+
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// progressOut is the terminal progress bars draw on, or nil when output is
+// not a terminal (cron, systemd, pipes).
+func progressOut(stderr io.Writer) io.Writer {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return f
+	}
+	return nil
+}

@@ -1,0 +1,337 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"cspbill/invoice"
+	"cspbill/invoice/output"
+	"cspbill/jobs/csvin"
+	"cspbill/ledger"
+)
+
+// CloseOptions says what a close does.
+type CloseOptions struct {
+	Period invoice.Month
+	Out    string
+	// BillFrom is the cutover (P2), only on the first close; 0 = the period.
+	BillFrom     invoice.Month
+	PerCustomer  bool
+	DryRun       bool
+	MaxSheetRows int // 0: Excel's limit
+}
+
+// Close closes a period (SPEC P1–P5): every earlier billed month still open
+// first, each posted through its last day, numbered and locked in one
+// database transaction, and its files written under OUT/YYYY-MM/ only after
+// they tie to the ledger. Re-running the close of a closed month posts
+// nothing and rewrites identical files.
+func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
+	return run(ctx, d, "close", opt.Period.String(), func(runID string, s *Summary) error {
+		s.DryRun = opt.DryRun
+		s.Out = opt.Out
+		cal, err := loadCalendar(ctx, d.Ledger)
+		if err != nil {
+			return err
+		}
+		first := cal.lastClosed + 1
+		if cal.lastClosed == 0 {
+			cutover := opt.Period
+			if opt.BillFrom != 0 {
+				cutover = opt.BillFrom
+			}
+			if cal.billFrom != 0 && cal.billFrom != cutover {
+				return fmt.Errorf("%w: --bill-from %s differs from the cutover %s this ledger already has", ErrUsage, cutover, cal.billFrom)
+			}
+			if cutover > opt.Period {
+				return fmt.Errorf("%w: --bill-from %s is after the period %s", ErrUsage, cutover, opt.Period)
+			}
+			cal.billFrom, first = cutover, cutover
+		} else if opt.BillFrom != 0 && opt.BillFrom != cal.billFrom {
+			return fmt.Errorf("%w: --bill-from is only for the first close; this ledger bills from %s", ErrUsage, cal.billFrom)
+		}
+		if opt.Period < cal.billFrom {
+			return fmt.Errorf("%w: period %s is before the ledger's first billed month %s", ErrUsage, opt.Period, cal.billFrom)
+		}
+		log := d.logger().With("run", runID)
+		if opt.DryRun {
+			for m := first; m <= opt.Period; m++ {
+				if err := postThrough(ctx, d, runID, m.Last(), true, s); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for m := first; m <= opt.Period; m++ {
+			if err := closeMonth(ctx, d, runID, m, cal, s); err != nil {
+				return err
+			}
+			cal.lastClosed = m
+			s.Periods = append(s.Periods, m.String())
+			log.Info("period closed", "period", m.String())
+			if err := writeMonth(ctx, d, runID, m, opt, first, s); err != nil {
+				return err
+			}
+		}
+		if opt.Period < first { // already closed: rewrite its files only
+			return writeMonth(ctx, d, runID, opt.Period, opt, opt.Period, s)
+		}
+		return nil
+	})
+}
+
+// closeMonth posts everything due through the month's last day and closes
+// it, in one database transaction.
+func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal calendar, s *Summary) error {
+	bk, err := loadState(ctx, d)
+	if err != nil {
+		return err
+	}
+	released := bk.book.Release()
+	p, err := compute(ctx, d, bk, m.Last(), cal)
+	if err != nil {
+		return err
+	}
+	if err := d.hook("close:computed"); err != nil {
+		return err
+	}
+	return d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+		if cal.lastClosed == 0 {
+			if err := tx.SetBillFrom(ctx, cal.billFrom.String()); err != nil {
+				return err
+			}
+			// Transactions posted before the cutover was known leave the invoices.
+			if _, err := tx.MarkUnbilled(ctx, cal.billFrom.String()); err != nil {
+				return err
+			}
+		}
+		if err := releaseHeld(ctx, tx, released); err != nil {
+			return err
+		}
+		n, err := apply(ctx, d, runID, p, tx)
+		if err != nil {
+			return err
+		}
+		s.Posted += n
+		if err := d.hook("close:before-lock"); err != nil {
+			return err
+		}
+		if _, err := tx.ClosePeriod(ctx, m.String()); err != nil {
+			return err
+		}
+		return reportRejects(ctx, tx, m)
+	})
+}
+
+// reportRejects stamps the rejects this close lists: those not yet listed
+// whose record is dated in or before the month (or has no date).
+func reportRejects(ctx context.Context, tx *ledger.Tx, m invoice.Month) error {
+	var ids []int64
+	for rec, err := range tx.Records(ctx, ledger.RecordFilter{Status: ledger.Rejected, Unreported: true}) {
+		if err != nil {
+			return err
+		}
+		if recordMonth(rec) <= m {
+			ids = append(ids, rec.ID)
+		}
+	}
+	return tx.Report(ctx, ids, m.String())
+}
+
+// recordMonth is the month of a record's own date (0 when it has none).
+func recordMonth(rec ledger.SourceRecord) invoice.Month {
+	col := map[string]string{csvin.KindOrders: "order_date", csvin.KindCancellations: "cancelled_at", csvin.KindRenewals: "effective_at"}[rec.Kind]
+	if col == "" {
+		return 0
+	}
+	row, err := decodeRow(rec)
+	if err != nil {
+		return 0
+	}
+	day, err := invoice.ParseTimestamp(row[col])
+	if err != nil {
+		return 0
+	}
+	return day.Month()
+}
+
+// writeMonth stages the month's files, ties them to the ledger, and
+// publishes them.
+func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt CloseOptions, first invoice.Month, s *Summary) error {
+	bk, err := loadState(ctx, d)
+	if err != nil {
+		return err
+	}
+	src := &periodSource{ctx: ctx, l: d.Ledger, book: bk.book, period: m}
+	if err := src.loadRejects(); err != nil {
+		return err
+	}
+	staged, err := output.Stage(ctx, opt.Out, m.String(), src, output.Options{PerCustomer: opt.PerCustomer, MaxSheetRows: opt.MaxSheetRows})
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", m, err)
+	}
+	if err := tieOut(ctx, d.Ledger, m, staged); err != nil {
+		staged.Discard()
+		return err
+	}
+	if err := d.hook("close:before-publish"); err != nil {
+		staged.Discard()
+		return err
+	}
+	if err := staged.Publish(); err != nil {
+		return fmt.Errorf("publishing %s: %w", m, err)
+	}
+	s.Invoices += len(staged.Totals)
+	for _, r := range src.rejects {
+		if r.held {
+			s.Held++
+		} else {
+			s.Rejected++
+		}
+	}
+	d.logger().Info("files written", "run", runID, "period", m.String(), "dir", filepath.Join(opt.Out, m.String()),
+		"invoices", len(staged.Totals), "rejects", len(src.rejects))
+	return nil
+}
+
+// tieOut compares what the files say with the ledger (SPEC §5): every
+// invoice total with the ledger's invoice, and every customer's receivable
+// movement with its invoices. Any difference fails the close.
+func tieOut(ctx context.Context, l *ledger.Ledger, m invoice.Month, st *output.Staged) error {
+	byCust := map[[2]string]int64{}
+	n := 0
+	for inv, err := range l.Invoices(ctx, m.String()) {
+		if err != nil {
+			return err
+		}
+		n++
+		t, ok := st.Totals[inv.Number]
+		if !ok || t.Net != inv.Net || t.Tax != inv.Tax || t.Gross != inv.Gross || int64(t.Lines) != inv.Lines {
+			return fmt.Errorf("tie-out %s: invoice %s in the files (%+v) differs from the ledger (net %d tax %d gross %d lines %d); nothing published",
+				m, inv.Number, t, inv.Net, inv.Tax, inv.Gross, inv.Lines)
+		}
+		byCust[[2]string{inv.CustomerID, inv.Currency}] += inv.Gross
+	}
+	if n != len(st.Totals) {
+		return fmt.Errorf("tie-out %s: the files hold %d invoices, the ledger %d; nothing published", m, len(st.Totals), n)
+	}
+	for mv, err := range l.Receivables(ctx, m.String()) {
+		if err != nil {
+			return err
+		}
+		k := [2]string{mv.CustomerID, mv.Currency}
+		if byCust[k] != mv.Receivable {
+			return fmt.Errorf("tie-out %s: customer %s %s receivable movement %d differs from its invoices' gross %d; nothing published",
+				m, mv.CustomerID, mv.Currency, mv.Receivable, byCust[k])
+		}
+		delete(byCust, k)
+	}
+	for k, g := range byCust {
+		if g != 0 {
+			return fmt.Errorf("tie-out %s: customer %s %s is invoiced %d with no receivable movement; nothing published", m, k[0], k[1], g)
+		}
+	}
+	return nil
+}
+
+// periodSource feeds a closed period from the ledger to the file writers.
+type periodSource struct {
+	ctx     context.Context
+	l       *ledger.Ledger
+	book    *invoice.Book
+	period  invoice.Month
+	rejects []rejectRow
+}
+
+type rejectRow struct {
+	invoice.RejectRow
+	held bool
+}
+
+func (p *periodSource) loadRejects() error {
+	for _, st := range []string{ledger.Rejected, ledger.Held} {
+		for rec, err := range p.l.Records(p.ctx, ledger.RecordFilter{Status: st}) {
+			if err != nil {
+				return err
+			}
+			if st == ledger.Rejected && rec.ReportedPeriod != p.period.String() {
+				continue
+			}
+			msg := rec.Message
+			if st == ledger.Held {
+				msg = "held: " + msg
+			}
+			p.rejects = append(p.rejects, rejectRow{invoice.RejectRow{File: rec.File, Line: int(rec.Line), Key: rec.Key, Rule: rec.Rule, Message: msg}, st == ledger.Held})
+		}
+	}
+	sort.SliceStable(p.rejects, func(i, j int) bool {
+		a, b := p.rejects[i], p.rejects[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Rule < b.Rule
+	})
+	return nil
+}
+
+func (p *periodSource) Headers(fn func(invoice.Header) error) error {
+	for inv, err := range p.l.Invoices(p.ctx, p.period.String()) {
+		if err != nil {
+			return err
+		}
+		cur, err := invoice.LookupCurrency(inv.Currency)
+		if err != nil {
+			return err
+		}
+		h := invoice.Header{InvoiceNumber: inv.Number, CustomerID: inv.CustomerID, CustomerName: p.book.Ref.Customers[inv.CustomerID].Name,
+			Currency: cur, Net: inv.Net, Tax: inv.Tax, Gross: inv.Gross, Lines: int(inv.Lines)}
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *periodSource) Lines(fn func(invoice.Line) error) error {
+	for ln, err := range p.l.InvoiceLines(p.ctx, p.period.String()) {
+		if err != nil {
+			return err
+		}
+		cur, err := invoice.LookupCurrency(ln.Currency)
+		if err != nil {
+			return err
+		}
+		start, err := invoice.ParseDate(ln.ChargeStart)
+		if err != nil {
+			return err
+		}
+		end := invoice.NoDate
+		if ln.ChargeEnd != "" {
+			if end, err = invoice.ParseDate(ln.ChargeEnd); err != nil {
+				return err
+			}
+		}
+		l := invoice.Line{InvoiceNumber: ln.InvoiceNumber, CustomerID: ln.CustomerID, Currency: cur, ChargeType: ln.ChargeType,
+			OrderID: ln.OrderID, LineNo: ln.LineNo, SubscriptionID: ln.SubscriptionID, SKU: ln.SKU, Description: ln.Description,
+			ChargeStart: start, ChargeEnd: end, Quantity: ln.Quantity, Net: ln.Net, Tax: ln.Tax, Gross: ln.Gross,
+			Source: ln.Source, CreditedInvoice: ln.CreditedInvoice}
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *periodSource) Rejects(fn func(invoice.RejectRow) error) error {
+	for _, r := range p.rejects {
+		if err := fn(r.RejectRow); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package jobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"cspbill/invoice"
+	"cspbill/jobs/csvin"
+	"cspbill/ledger"
+)
+
+// Ingest loads the inbox files the ledger has not seen (told apart by content
+// hash, so a file is read once whatever its name), in SPEC order: customers,
+// catalog, taxes, orders, cancellations, renewals, by name within a kind.
+// Every row is accepted (or seen, or held) or rejected with file, line and
+// reason; each file is stored in one database transaction with its control
+// totals, so a file is loaded whole or not at all.
+func Ingest(ctx context.Context, d Deps, inbox string) (Summary, error) {
+	return run(ctx, d, "ingest", "", func(runID string, s *Summary) error {
+		box, err := csvin.List(inbox)
+		if err != nil {
+			return fmt.Errorf("%w: inbox %s: %v", ErrUsage, inbox, err)
+		}
+		log := d.logger().With("run", runID)
+		for _, f := range box.Ignored {
+			log.Warn("inbox file ignored: its name matches no input kind", "file", f)
+		}
+		book, err := loadBook(ctx, d)
+		if err != nil {
+			return err
+		}
+		for _, f := range box.Files {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			fc, reload, err := ingestFile(ctx, d, book, runID, f)
+			if err != nil {
+				return err
+			}
+			if reload { // a whole-file reject: forget what its rows did to the book
+				if book, err = loadBook(ctx, d); err != nil {
+					return err
+				}
+			}
+			s.Files = append(s.Files, fc)
+			if fc.Skipped {
+				s.FilesSkipped++
+				log.Info("file already loaded, skipped", "file", f.Name)
+				continue
+			}
+			s.Read += fc.Read
+			s.Accepted += fc.Accepted
+			s.Rejected += fc.Rejected
+			s.Held += fc.Held
+			log.Info("file loaded", "file", f.Name, "kind", f.Kind, "rows_read", fc.Read, "accepted", fc.Accepted,
+				"rejected", fc.Rejected, "held", fc.Held)
+			if err := d.hook("ingest:file:" + f.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func fileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ingestFile reads one file into source records and stores them with the
+// file in one transaction.
+func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f csvin.File) (fc FileCount, reload bool, err error) {
+	fc = FileCount{Name: f.Name, Kind: f.Kind}
+	hash, err := fileHash(f.Path)
+	if err != nil {
+		return fc, false, fmt.Errorf("inbox file %s: %w", f.Name, err)
+	}
+	if loaded, err := d.Ledger.FileLoaded(ctx, hash); err != nil || loaded {
+		fc.Skipped = loaded
+		return fc, false, err
+	}
+	var recs []ledger.SourceRecord
+	var ferr error
+	switch f.Kind {
+	case csvin.KindCustomers:
+		recs, ferr = readKind(f, func(r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			out, rej := book.AddCustomer(rawCustomer(r), src)
+			return out, rej, nil
+		}, func(r *csvin.CustomerRow) (string, []string) { return r.CustomerID, rawCustomer(r).Values() })
+	case csvin.KindCatalog:
+		recs, ferr = readKind(f, func(r *csvin.CatalogRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			out, rej := book.AddPrice(rawCatalog(r), src)
+			return out, rej, nil
+		}, func(r *csvin.CatalogRow) (string, []string) {
+			return strings.Join([]string{r.SKUID, r.Term, r.Currency, r.EffectiveFrom}, "/"), rawCatalog(r).Values()
+		})
+	case csvin.KindTaxes:
+		recs, ferr = readKind(f, func(r *csvin.TaxRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			out, rej := book.AddTax(rawTax(r), src)
+			return out, rej, nil
+		}, func(r *csvin.TaxRow) (string, []string) { return r.Country, rawTax(r).Values() })
+	case csvin.KindOrders:
+		recs, ferr = readKind(f, func(r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			o, out, rej := book.AddOrder(rawOrder(r), src)
+			return out, rej, o
+		}, func(r *csvin.OrderRow) (string, []string) { return rawOrder(r).Key(), rawOrder(r).Values() })
+	case csvin.KindCancellations:
+		recs, ferr = readKind(f, func(r *csvin.CancellationRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			c, out, rej := book.AddCancellation(rawCancellation(r), src)
+			return out, rej, c
+		}, func(r *csvin.CancellationRow) (string, []string) {
+			return rawCancellation(r).Key(), rawCancellation(r).Values()
+		})
+	case csvin.KindRenewals:
+		recs, ferr = readKind(f, func(r *csvin.RenewalRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			n, out, rej := book.AddRenewal(rawRenewal(r), src)
+			return out, rej, n
+		}, func(r *csvin.RenewalRow) (string, []string) { return r.SubscriptionID, rawRenewal(r).Values() })
+	default:
+		return fc, false, fmt.Errorf("inbox file %s: unknown kind %q", f.Name, f.Kind)
+	}
+	var fileErr *csvin.FileError
+	if errors.As(ferr, &fileErr) {
+		// Rejected whole: nothing from it is loaded; one reject row says why.
+		recs = []ledger.SourceRecord{{Kind: f.Kind, Key: f.Name, Hash: hash, Raw: `{"row":{}}`, File: f.Name, Line: 1,
+			Status: ledger.Rejected, Rule: "FILE", Message: "file rejected whole, nothing loaded: " + ferr.Error(), RunID: runID}}
+		fc.Error = ferr.Error()
+		reload = true
+	} else if ferr != nil {
+		return fc, false, ferr
+	}
+	for _, r := range recs {
+		switch r.Status {
+		case ledger.Rejected:
+			fc.Rejected++
+		case ledger.Held:
+			fc.Held++
+			fc.Accepted++
+		default:
+			fc.Accepted++
+		}
+		if r.Rule != "FILE" {
+			fc.Read++
+		}
+	}
+	released := book.Release() // K6: held cancellations whose order line arrived
+	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+		file := &ledger.InboxFile{Name: f.Name, Hash: hash, Kind: f.Kind, RowsRead: int64(fc.Read),
+			RowsAccepted: int64(fc.Accepted), RowsRejected: int64(fc.Read - fc.Accepted), RunID: runID}
+		if _, err := tx.AddFile(ctx, file); err != nil {
+			return err
+		}
+		for i := range recs {
+			recs[i].RunID = runID
+		}
+		if err := tx.AddRecords(ctx, recs); err != nil {
+			return err
+		}
+		return releaseHeld(ctx, tx, released)
+	})
+	if err != nil {
+		return fc, false, fmt.Errorf("inbox file %s: %w", f.Name, err)
+	}
+	if reload {
+		fc.Rejected = 1
+	}
+	return fc, reload, nil
+}
+
+// releaseHeld marks the K6-held cancellations whose order arrived as accepted.
+func releaseHeld(ctx context.Context, tx *ledger.Tx, released []invoice.Cancellation) error {
+	var ids []int64
+	for _, c := range released {
+		if c.Src.ID != 0 {
+			ids = append(ids, c.Src.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return tx.SetStatus(ctx, ids, ledger.Accepted, "", "")
+}
+
+// readKind validates a file whole, then reads it row by row through add,
+// turning every row into a source record.
+func readKind[T csvin.Record](f csvin.File, add func(*T, invoice.Source) (invoice.Outcome, *invoice.Reject, any),
+	ident func(*T) (string, []string)) ([]ledger.SourceRecord, error) {
+	open := func() (*os.File, error) { return os.Open(f.Path) }
+	fh, err := open()
+	if err != nil {
+		return nil, err
+	}
+	_, _, err = csvin.Validate[T](f.Name, fh)
+	fh.Close()
+	if err != nil {
+		return nil, err
+	}
+	if fh, err = open(); err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	var recs []ledger.SourceRecord
+	_, rowErrs, err := csvin.Read[T](f.Name, fh, func(line int, row *T) error {
+		key, values := ident(row)
+		out, rej, record := add(row, invoice.Source{File: f.Name, Line: line})
+		raw, err := encodeRaw(*row, typedIfKept(out, record))
+		if err != nil {
+			return err
+		}
+		rec := ledger.SourceRecord{Kind: f.Kind, Key: key, Hash: invoice.Identity(values), Raw: raw, File: f.Name, Line: int64(line),
+			Status: statusOf(out)}
+		if rej != nil {
+			rec.Rule, rec.Message = rej.Rule, rej.FullMessage()
+		}
+		recs = append(recs, rec)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, re := range rowErrs {
+		recs = append(recs, ledger.SourceRecord{Kind: f.Kind, Key: "", Hash: "", Raw: `{"row":{}}`, File: f.Name, Line: int64(re.Line),
+			Status: ledger.Rejected, Rule: "CSV", Message: re.Error()})
+	}
+	return recs, nil
+}
+
+func typedIfKept(out invoice.Outcome, record any) any {
+	if out == invoice.Accepted || out == invoice.Held {
+		return record
+	}
+	return nil
+}
+
+func statusOf(o invoice.Outcome) string {
+	switch o {
+	case invoice.Seen:
+		return ledger.Seen
+	case invoice.Held:
+		return ledger.Held
+	case invoice.Rejected:
+		return ledger.Rejected
+	}
+	return ledger.Accepted
+}

@@ -1,0 +1,262 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"cspbill/invoice"
+	"cspbill/ledger"
+)
+
+// calendar places a charge in a period (SPEC P1, P2, C3, K5).
+type calendar struct {
+	billFrom   invoice.Month // 0 until the first close sets the cutover
+	lastClosed invoice.Month // 0 while no period is closed
+}
+
+func loadCalendar(ctx context.Context, l *ledger.Ledger) (calendar, error) {
+	var c calendar
+	bf, err := l.BillFrom(ctx)
+	if err != nil {
+		return c, err
+	}
+	if bf != "" {
+		if c.billFrom, err = invoice.ParseMonth(bf); err != nil {
+			return c, err
+		}
+	}
+	closed, err := l.ClosedPeriods(ctx)
+	if err != nil {
+		return c, err
+	}
+	if len(closed) > 0 {
+		if c.lastClosed, err = invoice.ParseMonth(closed[len(closed)-1]); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// place returns the period a charge dated day posts to and whether it is
+// invoiced. Before the first close, a charge dated before the cutover is
+// recorded on no invoice (P2); after it, anything dated in a closed month or
+// before the cutover goes to the first open month (P1, P2).
+func (c calendar) place(day invoice.Date) (invoice.Month, bool) {
+	m := day.Month()
+	if c.lastClosed == 0 {
+		if c.billFrom != 0 && m < c.billFrom {
+			return m, false
+		}
+		return m, true
+	}
+	if first := c.lastClosed + 1; m < first {
+		return first, true
+	}
+	return m, true
+}
+
+// plan is what a post would do: the transactions the ledger lacks, the
+// records whose status changes, and the term prices to lock.
+type plan struct {
+	txns    []ledger.Txn
+	status  map[int64]statusChange
+	prices  []ledger.TermPrice
+	held    int
+	pending []invoice.Verdict
+}
+
+type statusChange struct{ status, rule, message string }
+
+// compute is recompute-and-diff: the schedule of every order line through
+// asOf, less what the ledger already holds.
+func compute(ctx context.Context, d Deps, bk *loadedBook, asOf invoice.Date, cal calendar) (*plan, error) {
+	posted := map[string]ledger.PostedTxn{}
+	for p, err := range d.Ledger.Posted(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		posted[p.Key] = p
+	}
+	locked := map[string]decimal.Decimal{}
+	for tp, err := range d.Ledger.TermPrices(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		price, err := decimal.NewFromString(tp.UnitPrice)
+		if err != nil {
+			return nil, fmt.Errorf("term %s: locked price %q: %w", tp.TermKey, tp.UnitPrice, err)
+		}
+		locked[tp.TermKey] = price
+	}
+	env := invoice.Env{
+		AsOf:   asOf,
+		Posted: func(k string) bool { _, ok := posted[k]; return ok },
+		LockedPrice: func(k string) (decimal.Decimal, bool) {
+			p, ok := locked[k]
+			return p, ok
+		},
+	}
+	p := &plan{status: map[int64]statusChange{}}
+	verdicts := map[int64]invoice.Verdict{}
+	newTerms := map[string]bool{}
+	orders := bk.orders()
+	for _, o := range orders {
+		res := bk.book.Schedule(o, env)
+		for _, v := range res.Verdicts {
+			verdicts[v.Src.ID] = v
+		}
+		cust := bk.book.Ref.Customers[o.CustomerID]
+		for _, c := range res.Charges {
+			if prev, ok := posted[c.Key]; ok {
+				if err := samePosting(prev, c); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			period, invoiced := cal.place(c.Date)
+			p.txns = append(p.txns, toTxn(c, cust, period, invoiced))
+			if _, ok := locked[c.TermKey]; !ok && !newTerms[c.TermKey] {
+				newTerms[c.TermKey] = true
+				p.prices = append(p.prices, ledger.TermPrice{TermKey: c.TermKey, UnitPrice: c.UnitPrice.String()})
+			}
+		}
+	}
+	// Status changes: verdicts reject or hold records; held records with no
+	// hold this time are released.
+	for id, v := range verdicts {
+		st := ledger.Rejected
+		if v.Reject.Held {
+			st = ledger.Held
+			p.held++
+			p.pending = append(p.pending, v)
+		}
+		ch := statusChange{st, v.Reject.Rule, v.Reject.FullMessage()}
+		if bk.status[id] != ch {
+			p.status[id] = ch
+		}
+	}
+	for id, cur := range bk.status {
+		if _, ok := verdicts[id]; !ok && cur.status == ledger.Held && cur.rule != "K6" {
+			p.status[id] = statusChange{ledger.Accepted, "", ""}
+		}
+	}
+	sort.Slice(p.pending, func(i, j int) bool { return p.pending[i].Src.ID < p.pending[j].Src.ID })
+	return p, nil
+}
+
+// samePosting refuses a business key whose recomputed amounts differ from
+// what is posted: it is never silently skipped, nor posted twice.
+func samePosting(prev ledger.PostedTxn, c invoice.Charge) error {
+	if prev.Net == c.Net && prev.Tax == c.Tax && prev.Gross == c.Gross && prev.Date == c.Date.String() && prev.ChargeType == c.Type {
+		return nil
+	}
+	return fmt.Errorf("%w: business key %s was posted as %s %s net %d tax %d gross %d, the rules now give %s %s net %d tax %d gross %d; nothing posted",
+		ledger.ErrKeyConflict, c.Key, prev.ChargeType, prev.Date, prev.Net, prev.Tax, prev.Gross, c.Type, c.Date, c.Net, c.Tax, c.Gross)
+}
+
+// toTxn makes a charge one balanced transaction (P3): debit the customer's
+// receivable with gross, credit revenue with net and tax payable with tax
+// (signs reversed for credits).
+func toTxn(c invoice.Charge, cust invoice.Customer, period invoice.Month, invoiced bool) ledger.Txn {
+	o := c.Order
+	cur := cust.Currency.Code
+	postings := []ledger.Posting{
+		{Account: ledger.ReceivablePrefix + cust.ID, Amount: c.Gross},
+		{Account: "revenue:" + cur, Amount: -c.Net},
+	}
+	if c.Tax != 0 {
+		postings = append(postings, ledger.Posting{Account: "tax_payable:" + cur, Amount: -c.Tax})
+	}
+	return ledger.Txn{
+		Key: c.Key, Period: period.String(), Invoiced: invoiced, Date: c.Date.String(),
+		CustomerID: cust.ID, Currency: cur, ChargeType: c.Type, OrderID: o.OrderID, LineNo: o.LineNo,
+		SubscriptionID: o.SubscriptionID, SKU: c.SKU, Description: c.Description,
+		ChargeStart: c.Start.String(), ChargeEnd: c.End.String(), Quantity: c.Quantity,
+		Net: c.Net, Tax: c.Tax, Gross: c.Gross, Source: c.Src.String(), CreditsKey: c.CreditsKey, Postings: postings,
+	}
+}
+
+// apply writes a plan in one database transaction: postings, status changes
+// and price locks all land, or none do.
+func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (int, error) {
+	res, err := tx.Post(ctx, runID, p.txns)
+	if err != nil {
+		return 0, err
+	}
+	if err := d.hook("post:posted"); err != nil {
+		return 0, err
+	}
+	if err := tx.LockPrices(ctx, runID, p.prices); err != nil {
+		return 0, err
+	}
+	ids := make([]int64, 0, len(p.status))
+	for id := range p.status {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		ch := p.status[id]
+		if err := tx.SetStatus(ctx, []int64{id}, ch.status, ch.rule, ch.message); err != nil {
+			return 0, err
+		}
+	}
+	return res.Posted, nil
+}
+
+// Post posts everything due through asOf that the ledger lacks. With dryRun
+// it computes and reports the same, and writes nothing.
+func Post(ctx context.Context, d Deps, asOf invoice.Date, dryRun bool) (Summary, error) {
+	return run(ctx, d, "post", asOf.String(), func(runID string, s *Summary) error {
+		s.DryRun = dryRun
+		return postThrough(ctx, d, runID, asOf, dryRun, s)
+	})
+}
+
+func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, dryRun bool, s *Summary) error {
+	log := d.logger().With("run", runID)
+	bk, err := loadState(ctx, d)
+	if err != nil {
+		return err
+	}
+	cal, err := loadCalendar(ctx, d.Ledger)
+	if err != nil {
+		return err
+	}
+	released := bk.book.Release()
+	p, err := compute(ctx, d, bk, asOf, cal)
+	if err != nil {
+		return err
+	}
+	s.Held += p.held
+	for _, v := range p.pending {
+		log.Warn("record held", "source", v.Src.String(), "rule", v.Reject.Rule, "message", v.Reject.Message)
+	}
+	for id, ch := range p.status {
+		if ch.status == ledger.Rejected {
+			s.Rejected++
+			log.Warn("record rejected", "record", id, "rule", ch.rule, "message", ch.message)
+		}
+	}
+	if dryRun {
+		s.Posted = len(p.txns)
+		for _, t := range p.txns {
+			log.Info("would post", "key", t.Key, "period", t.Period, "type", t.ChargeType, "customer", t.CustomerID,
+				"gross", t.Gross, "currency", t.Currency)
+		}
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+		if err := releaseHeld(ctx, tx, released); err != nil {
+			return err
+		}
+		n, err := apply(ctx, d, runID, p, tx)
+		s.Posted += n
+		return err
+	})
+}

@@ -1,0 +1,215 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"cspbill/invoice"
+	"cspbill/jobs/csvin"
+	"cspbill/ledger"
+)
+
+// stored is what a source record's raw column holds: the row's contract
+// columns as read, and, for an accepted order, cancellation or renewal, the
+// typed record as the rules resolved it (V4's term, for one), so later runs
+// replay it without judging it again against reference data that has grown.
+type stored struct {
+	Row    map[string]string `json:"row"`
+	Record json.RawMessage   `json:"record,omitempty"`
+}
+
+func rowMap(r csvin.Record) map[string]string {
+	cols, vals := r.Columns(), r.Values()
+	m := make(map[string]string, len(cols))
+	for i, c := range cols {
+		m[c] = vals[i]
+	}
+	return m
+}
+
+func encodeRaw(r csvin.Record, record any) (string, error) {
+	s := stored{Row: rowMap(r)}
+	if record != nil {
+		b, err := json.Marshal(record)
+		if err != nil {
+			return "", err
+		}
+		s.Record = b
+	}
+	b, err := json.Marshal(s)
+	return string(b), err
+}
+
+func decodeRecord(rec ledger.SourceRecord, into any) error {
+	var s stored
+	if err := json.Unmarshal([]byte(rec.Raw), &s); err != nil {
+		return fmt.Errorf("source record %d (%s:%d): %w", rec.ID, rec.File, rec.Line, err)
+	}
+	if into == nil {
+		return nil
+	}
+	if len(s.Record) == 0 {
+		return fmt.Errorf("source record %d (%s:%d) has no typed record", rec.ID, rec.File, rec.Line)
+	}
+	if err := json.Unmarshal(s.Record, into); err != nil {
+		return fmt.Errorf("source record %d (%s:%d): %w", rec.ID, rec.File, rec.Line, err)
+	}
+	return nil
+}
+
+func decodeRow(rec ledger.SourceRecord) (map[string]string, error) {
+	var s stored
+	if err := json.Unmarshal([]byte(rec.Raw), &s); err != nil {
+		return nil, fmt.Errorf("source record %d (%s:%d): %w", rec.ID, rec.File, rec.Line, err)
+	}
+	return s.Row, nil
+}
+
+func srcOf(rec ledger.SourceRecord) invoice.Source {
+	return invoice.Source{ID: rec.ID, File: rec.File, Line: int(rec.Line)}
+}
+
+// Raw rows of the rules from the reader's rows: both list the contract
+// columns in contract order.
+func rawCustomer(r *csvin.CustomerRow) invoice.RawCustomer {
+	return invoice.RawCustomer{CustomerID: r.CustomerID, Name: r.Name, Domain: r.Domain, Country: r.Country, Currency: r.Currency}
+}
+
+func rawCatalog(r *csvin.CatalogRow) invoice.RawCatalog {
+	return invoice.RawCatalog{SKU: r.SKUID, ProductName: r.ProductName, Kind: r.Kind, Publisher: r.Publisher, Term: r.Term,
+		BillingPlans: r.BillingPlans, Currency: r.Currency, UnitPrice: r.UnitPrice, EffectiveFrom: r.EffectiveFrom, EffectiveTo: r.EffectiveTo}
+}
+
+func rawTax(r *csvin.TaxRow) invoice.RawTax { return invoice.RawTax{Country: r.Country, Rate: r.Rate} }
+
+func rawOrder(r *csvin.OrderRow) invoice.RawOrder {
+	return invoice.RawOrder{OrderID: r.OrderID, LineNo: r.LineNo, CustomerID: r.CustomerID, OrderDate: r.OrderDate, SKU: r.SKUID,
+		Term: r.Term, BillingPlan: r.BillingPlan, Quantity: r.Quantity, SubscriptionID: r.SubscriptionID, AutoRenew: r.AutoRenew}
+}
+
+func rawCancellation(r *csvin.CancellationRow) invoice.RawCancellation {
+	return invoice.RawCancellation{OrderID: r.OrderID, LineNo: r.LineNo, CancelledAt: r.CancelledAt, RequestedBy: r.RequestedBy, Role: r.Role, Reason: r.Reason}
+}
+
+func rawRenewal(r *csvin.RenewalRow) invoice.RawRenewal {
+	return invoice.RawRenewal{SubscriptionID: r.SubscriptionID, Action: r.Action, EffectiveAt: r.EffectiveAt, RequestedBy: r.RequestedBy,
+		Role: r.Role, Term: r.Term, BillingPlan: r.BillingPlan, Quantity: r.Quantity}
+}
+
+// loadedBook is the rules' book with what the ledger says of its records.
+type loadedBook struct {
+	book   *invoice.Book
+	status map[int64]statusChange // held records' current status, by record id
+	order  []*invoice.Order       // accepted and held order lines, in ledger order
+}
+
+func (b *loadedBook) orders() []*invoice.Order { return b.order }
+
+func loadBook(ctx context.Context, d Deps) (*invoice.Book, error) {
+	lb, err := loadState(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return lb.book, nil
+}
+
+// loadState rebuilds the rules' book from the ledger: reference rows are
+// replayed through the same checks (their order makes the same result),
+// orders, cancellations and renewals are loaded as they were accepted.
+func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
+	b := invoice.NewBook()
+	lb := &loadedBook{book: b, status: map[int64]statusChange{}}
+	b.Window = d.window()
+	l := d.Ledger
+	each := func(kind, status string, fn func(ledger.SourceRecord) error) error {
+		for rec, err := range l.Records(ctx, ledger.RecordFilter{Kind: kind, Status: status}) {
+			if err != nil {
+				return err
+			}
+			if rec.Status == ledger.Held {
+				lb.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message}
+			}
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	replay := func(rec ledger.SourceRecord) error {
+		row, err := decodeRow(rec)
+		if err != nil {
+			return err
+		}
+		var rej *invoice.Reject
+		switch rec.Kind {
+		case csvin.KindCustomers:
+			_, rej = b.AddCustomer(invoice.RawCustomer{CustomerID: row["customer_id"], Name: row["name"], Domain: row["domain"],
+				Country: row["country"], Currency: row["currency"]}, srcOf(rec))
+		case csvin.KindCatalog:
+			_, rej = b.AddPrice(invoice.RawCatalog{SKU: row["sku_id"], ProductName: row["product_name"], Kind: row["kind"],
+				Publisher: row["publisher"], Term: row["term"], BillingPlans: row["billing_plans"], Currency: row["currency"],
+				UnitPrice: row["unit_price"], EffectiveFrom: row["effective_from"], EffectiveTo: row["effective_to"]}, srcOf(rec))
+		case csvin.KindTaxes:
+			_, rej = b.AddTax(invoice.RawTax{Country: row["country"], Rate: row["rate"]}, srcOf(rec))
+		}
+		if rej != nil {
+			return fmt.Errorf("replaying accepted %s row %s:%d: %v", rec.Kind, rec.File, rec.Line, rej)
+		}
+		return nil
+	}
+	for _, kind := range []string{csvin.KindCustomers, csvin.KindCatalog, csvin.KindTaxes} {
+		if err := each(kind, ledger.Accepted, replay); err != nil {
+			return nil, err
+		}
+	}
+	for _, status := range []string{ledger.Accepted, ledger.Held} {
+		err := each(csvin.KindOrders, status, func(rec ledger.SourceRecord) error {
+			var o invoice.Order
+			if err := decodeRecord(rec, &o); err != nil {
+				return err
+			}
+			o.Src = srcOf(rec)
+			b.PutOrder(o, rec.Hash)
+			p, _ := b.Order(o.Key())
+			lb.order = append(lb.order, p)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, status := range []string{ledger.Accepted, ledger.Held} {
+		err := each(csvin.KindCancellations, status, func(rec ledger.SourceRecord) error {
+			var c invoice.Cancellation
+			if err := decodeRecord(rec, &c); err != nil {
+				return err
+			}
+			c.Src = srcOf(rec)
+			// Held for its order line (K6) until Release; held for a tax rate
+			// (C4) it is scheduled like any other.
+			b.PutCancellation(c, rec.Hash, rec.Status == ledger.Held && rec.Rule == "K6")
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, status := range []string{ledger.Accepted, ledger.Held} {
+		err := each(csvin.KindRenewals, status, func(rec ledger.SourceRecord) error {
+			var n invoice.Renewal
+			if err := decodeRecord(rec, &n); err != nil {
+				return err
+			}
+			n.Src = srcOf(rec)
+			b.PutRenewal(n, rec.Hash)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(lb.order, func(i, j int) bool { return lb.order[i].Src.ID < lb.order[j].Src.ID })
+	return lb, nil
+}

@@ -1,0 +1,259 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers driver "sqlite"
+
+	sqlfiles "cspbill/sql"
+)
+
+func init() {
+	// sqlx knows "sqlite3" but not modernc's driver name.
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// Sentinel errors; test them with errors.Is.
+var (
+	// ErrUnbalanced: a transaction whose postings do not sum to zero, whose
+	// gross is not net + tax, or whose receivable postings are not its gross.
+	ErrUnbalanced = errors.New("ledger: unbalanced transaction")
+	// ErrInvalid: a transaction or argument with a missing or malformed field.
+	ErrInvalid = errors.New("ledger: invalid input")
+	// ErrKeyConflict: a business key already posted with other content.
+	ErrKeyConflict = errors.New("ledger: business key already posted with different content")
+	// ErrPeriodClosed: a write into a closed period, refused by Go or by the
+	// database's own triggers.
+	ErrPeriodClosed = errors.New("ledger: period is closed")
+	// ErrBusy: another run holds the ledger lock.
+	ErrBusy = errors.New("another cspbill run holds the ledger lock; try again later")
+)
+
+type dialect int
+
+const (
+	postgres dialect = iota
+	sqlite
+)
+
+func (d dialect) String() string {
+	if d == postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Bind-parameter limits per statement: SQLite's SQLITE_MAX_VARIABLE_NUMBER
+// (32766 since 3.32) and PostgreSQL's 16-bit parameter count (65535).
+func (d dialect) maxParams() int {
+	if d == postgres {
+		return 65535
+	}
+	return 32766
+}
+
+// Ledger is the book of record. It is safe for concurrent use; writes go
+// through one database transaction each (or through Tx). The read methods of
+// [reader] are available on both Ledger and Tx.
+type Ledger struct {
+	reader
+	db   *sqlx.DB
+	path string // SQLite file; the cross-process lock lives at path+".lock"
+	url  string // redacted, for messages
+	now  func() time.Time
+}
+
+// Open connects to url, "sqlite:PATH" or "postgres://…" / "postgresql://…",
+// and applies any pending migrations. Errors never show the password.
+func Open(ctx context.Context, rawURL string) (*Ledger, error) {
+	l, err := open(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.Migrate(ctx); err != nil {
+		l.db.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func open(ctx context.Context, rawURL string) (*Ledger, error) {
+	l := &Ledger{url: Redact(rawURL), now: time.Now}
+	var driver, dsn string
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		l.path = strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if l.path == "" || l.path == ":memory:" {
+			// :memory: is one database per connection; the pool would
+			// scatter the ledger across several.
+			return nil, fmt.Errorf("%w: %q: sqlite needs a file path", ErrInvalid, l.url)
+		}
+		driver, l.d = "sqlite", sqlite
+		// WAL lets readers run beside the writer; _txlock=immediate takes
+		// the write lock at BEGIN, so a read-then-write transaction (Post
+		// reads the next id) can never fail half way on a busy snapshot.
+		dsn = "file:" + l.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		driver, dsn, l.d = "postgres", rawURL, postgres
+	default:
+		return nil, fmt.Errorf("%w: database URL %q: want sqlite:PATH or postgres://…", ErrInvalid, l.url)
+	}
+	db, err := sqlx.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: open %s: %w", l.url, scrub(err, rawURL))
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ledger: connect to %s: %w", l.url, scrub(err, rawURL))
+	}
+	l.db = db
+	l.reader = reader{q: db, d: l.d}
+	return l, nil
+}
+
+// Redact returns url with any password replaced by "xxxxx".
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.User == nil {
+		if err != nil && strings.Contains(rawURL, "@") {
+			return "(unparsable database URL)"
+		}
+		return rawURL
+	}
+	return u.Redacted()
+}
+
+// scrub makes sure a driver error does not repeat the password.
+func scrub(err error, rawURL string) error {
+	u, perr := url.Parse(rawURL)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(err.Error(), pw) {
+		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+	}
+	return err
+}
+
+// DB is the underlying handle, for tests and tools; prefer the methods.
+func (l *Ledger) DB() *sqlx.DB { return l.db }
+
+// Dialect is "postgres" or "sqlite".
+func (l *Ledger) Dialect() string { return l.d.String() }
+
+// SetClock replaces time.Now for the timestamps the ledger writes (runs,
+// closed_at), so tests and golden files are stable.
+func (l *Ledger) SetClock(now func() time.Time) { l.now = now }
+
+// Close closes the database handle.
+func (l *Ledger) Close() error { return l.db.Close() }
+
+// Migrate applies the embedded migrations that are not yet applied. Open
+// calls it; when something is pending it holds the ledger lock (up to a
+// minute) so two processes opening a fresh database do not both migrate.
+// Do not call it while holding Lock yourself.
+func (l *Ledger) Migrate(ctx context.Context) error {
+	p, err := l.migrator()
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("ledger: migrations of %s: %w", l.url, err)
+	}
+	if !pending {
+		return nil
+	}
+	release, err := l.Lock(ctx, time.Minute)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("ledger: migrate %s: %w", l.url, err)
+	}
+	return nil
+}
+
+func (l *Ledger) migrator() (*goose.Provider, error) {
+	dir, gd := "sqlite", goose.DialectSQLite3
+	if l.d == postgres {
+		dir, gd = "postgres", goose.DialectPostgres
+	}
+	fsys, err := fs.Sub(sqlfiles.FS, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(gd, l.db.DB, fsys)
+}
+
+// Tx is one database transaction. Its writes commit together or not at all.
+// While a read iterator of a Tx is open, do not run another statement on
+// that Tx (lib/pq allows one open result per connection).
+type Tx struct {
+	reader
+	tx *sqlx.Tx
+	l  *Ledger
+}
+
+// InTx runs fn in one database transaction, committed when fn returns nil
+// and rolled back otherwise.
+func (l *Ledger) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := l.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return l.wrap(err)
+	}
+	tx := &Tx{reader: reader{q: stx, d: l.d}, tx: stx, l: l}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return l.wrap(err)
+	}
+	return l.wrap(stx.Commit())
+}
+
+// wrap maps the database's own refusals to sentinels, so a closed period
+// refused by a trigger reads the same as one refused in Go.
+func (l *Ledger) wrap(err error) error {
+	if err == nil || errors.Is(err, ErrPeriodClosed) {
+		return err
+	}
+	if strings.Contains(err.Error(), "cspbill: period is closed") {
+		return fmt.Errorf("%w: %v", ErrPeriodClosed, err)
+	}
+	return err
+}
+
+// isUniqueViolation reports a UNIQUE constraint failure on either database.
+func isUniqueViolation(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// reader holds the read methods shared by Ledger and Tx.
+type reader struct {
+	q sqlx.ExtContext
+	d dialect
+}
+
+func (r reader) rebind(q string) string {
+	if r.d == postgres {
+		return sqlx.Rebind(sqlx.DOLLAR, q)
+	}
+	return q
+}
+
+var _ = sql.ErrNoRows

@@ -1,0 +1,74 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
+)
+
+func TestOpenMigratesOnce(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		l := openLedger(t, url)
+		for _, table := range []string{"job_runs", "inbox_files", "source_records", "accounts",
+			"txns", "postings", "periods", "settings", "invoices"} {
+			count(t, l, table)
+		}
+		openLedger(t, url) // the second Open finds nothing pending
+		if err := l.Migrate(context.Background()); err != nil {
+			t.Errorf("Migrate again: %v", err)
+		}
+	})
+}
+
+func TestMoneyIsInteger(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		x := charge("M/1", "C", "USD", "2026-10", 1, 0)
+		if _, err := l.Post(context.Background(), run, []ledger.Txn{x}); err != nil {
+			t.Fatal(err)
+		}
+		if l.Dialect() == "sqlite" {
+			// STRICT tables refuse a REAL in an INTEGER column.
+			if _, err := l.DB().Exec(`UPDATE postings SET amount = 0.5 WHERE seq = 1`); err == nil {
+				t.Error("a fractional amount was stored")
+			}
+			return
+		}
+		var types []string
+		err := l.DB().Select(&types, `SELECT DISTINCT data_type FROM information_schema.columns
+			WHERE table_schema = current_schema() AND column_name IN ('net', 'tax', 'gross', 'amount')`)
+		if err != nil || len(types) != 1 || types[0] != "bigint" {
+			t.Errorf("money column types = %v, %v; want bigint only", types, err)
+		}
+	})
+}
+
+func TestOpenBadURL(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct{ url, notIn string }{
+		{"mysql://root:s3cret@db/x", "s3cret"},
+		{"sqlite:", ""},
+		{"sqlite::memory:", ""},
+		{"postgres://cspbill:s3cret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", "s3cret"},
+	} {
+		_, err := ledger.Open(ctx, c.url)
+		if err == nil {
+			t.Errorf("Open(%s) succeeded", ledger.Redact(c.url))
+			continue
+		}
+		if c.notIn != "" && strings.Contains(err.Error(), c.notIn) {
+			t.Errorf("error shows the password: %v", err)
+		}
+		if strings.HasPrefix(c.url, "mysql") && !errors.Is(err, ledger.ErrInvalid) {
+			t.Errorf("Open(mysql) = %v, want ErrInvalid", err)
+		}
+	}
+	if got := ledger.Redact("postgres://u:pw@h/db"); got != "postgres://u:xxxxx@h/db" {
+		t.Errorf("Redact = %q", got)
+	}
+}

@@ -1,0 +1,299 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
+)
+
+func TestClosedPeriodRefusesWrites(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		if _, err := l.Post(ctx, run, []ledger.Txn{
+			charge("OCT/1", "CUST1", "USD", "2026-10", 100, 10),
+			charge("NOV/1", "CUST1", "USD", "2026-11", 100, 10),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.ClosePeriod(ctx, "2026-10"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := l.Post(ctx, run, []ledger.Txn{charge("OCT/2", "CUST1", "USD", "2026-10", 1, 0)})
+		if !errors.Is(err, ledger.ErrPeriodClosed) {
+			t.Fatalf("Post into closed period: %v, want ErrPeriodClosed", err)
+		}
+		// Straight SQL, as a careless script would send it: the
+		// database's own triggers refuse every write touching October.
+		var octID, novID int64
+		db := l.DB()
+		if err := db.Get(&octID, db.Rebind(`SELECT id FROM txns WHERE key = ?`), "OCT/1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Get(&novID, db.Rebind(`SELECT id FROM txns WHERE key = ?`), "NOV/1"); err != nil {
+			t.Fatal(err)
+		}
+		raw := []struct {
+			name, sql string
+			args      []any
+		}{
+			{"insert txn", `INSERT INTO txns (id, key, hash, period, invoiced, date, customer_id, currency,
+				charge_type, order_id, line_no, subscription_id, sku, description, charge_start, charge_end,
+				quantity, net, tax, gross, source, run_id)
+				VALUES (999, 'RAW/1', 'h', '2026-10', ?, '2026-10-01', 'CUST1', 'USD', 'new', 'O', 1, '', 'S', 'd',
+				'2026-10-01', '', 1, 5, 0, 5, 'x:1', ?)`, []any{true, run}},
+			{"insert posting", `INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (?, 9, '2026-10', 'revenue', 0)`, []any{octID}},
+			{"update amount", `UPDATE txns SET net = net + 1, gross = gross + 1 WHERE id = ?`, []any{octID}},
+			{"move into October", `UPDATE txns SET period = '2026-10' WHERE id = ?`, []any{novID}},
+			{"update posting", `UPDATE postings SET amount = amount + 1 WHERE txn_id = ?`, []any{octID}},
+			{"delete postings", `DELETE FROM postings WHERE txn_id = ?`, []any{octID}},
+			{"delete invoice", `DELETE FROM invoices WHERE period = '2026-10'`, nil},
+			{"insert invoice", `INSERT INTO invoices (number, period, seq, customer_id, currency, net, tax, gross, lines)
+				VALUES ('INV-2026-10-000009', '2026-10', 9, 'X', 'USD', 0, 0, 0, 0)`, nil},
+			{"reopen period", `UPDATE periods SET status = 'open' WHERE month = '2026-10'`, nil},
+			{"delete period", `DELETE FROM periods WHERE month = '2026-10'`, nil},
+		}
+		for _, r := range raw {
+			t.Run(r.name, func(t *testing.T) {
+				_, err := db.Exec(db.Rebind(r.sql), r.args...)
+				// Edits and deletes of txns and postings meet the
+				// append-only rule first; deleting an invoice that
+				// txns name breaks a foreign key first on PostgreSQL.
+				if err == nil || !strings.Contains(err.Error(), "cspbill: period is closed") &&
+					!strings.Contains(err.Error(), "append-only") &&
+					!strings.Contains(err.Error(), "violates foreign key constraint") {
+					t.Fatalf("raw SQL %s: err = %v, want the closed-period trigger", r.name, err)
+				}
+			})
+		}
+		if l.Dialect() == "postgres" {
+			if _, err := db.Exec(`TRUNCATE postings`); err == nil {
+				t.Error("TRUNCATE postings with a closed period was allowed")
+			}
+		}
+		// November stays open to raw SQL too (for the one update the
+		// append-only ledger allows).
+		if _, err := db.Exec(db.Rebind(`UPDATE txns SET invoice_number = NULL WHERE id = ?`), novID); err != nil {
+			t.Errorf("update in open November: %v", err)
+		}
+		if err := l.Verify(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// The ledger is append-only even in an open period, and the parents that
+// PostgreSQL checks with statement triggers instead of foreign keys (run,
+// transaction, account) are checked on both databases.
+func TestAppendOnlyAndReferences(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		if _, err := l.Post(context.Background(), run, []ledger.Txn{charge("NOV/1", "C1", "USD", "2026-11", 100, 10)}); err != nil {
+			t.Fatal(err)
+		}
+		db := l.DB()
+		var id int64
+		if err := db.Get(&id, `SELECT id FROM txns`); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ name, sql, want string }{
+			{"edit amount", `UPDATE txns SET net = 0, gross = 10`, "append-only"},
+			{"delete txn", `DELETE FROM txns`, "append-only"},
+			{"edit posting", `UPDATE postings SET amount = 0`, "append-only"},
+			{"delete posting", `DELETE FROM postings`, "append-only"},
+			{"rename account", `UPDATE accounts SET name = 'x' WHERE name = 'revenue'`, "append-only"},
+			{"delete run", `DELETE FROM job_runs`, "append-only"},
+			{"posting of no txn", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 0, '2026-11', 'revenue', 0)`, id+1), "FOREIGN KEY|not in txns"},
+			{"posting in the wrong period", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 7, '2026-12', 'revenue', 0)`, id), "FOREIGN KEY|not in txns"},
+			{"posting to no account", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 8, '2026-11', 'nowhere', 0)`, id), "FOREIGN KEY|not in accounts"},
+			{"txn of no run", `INSERT INTO txns (id, key, hash, period, invoiced, date, customer_id, currency,
+				charge_type, order_id, line_no, subscription_id, sku, description, charge_start, charge_end,
+				quantity, net, tax, gross, source, run_id)
+				VALUES (999, 'RAW/1', 'h', '2026-11', true, '2026-11-01', 'C1', 'USD', 'new', 'O', 1, '', 'S', 'd',
+				'2026-11-01', '', 1, 5, 0, 5, 'x:1', 'no-such-run')`, "FOREIGN KEY|not in job_runs"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := db.Exec(c.sql)
+				if err == nil || !matchesAny(err.Error(), c.want) {
+					t.Errorf("err = %v, want %q", err, c.want)
+				}
+			})
+		}
+		if err := l.Verify(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func matchesAny(s, alternatives string) bool {
+	for _, a := range strings.Split(alternatives, "|") {
+		if strings.Contains(s, a) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestClosePeriodNumbersGaplessly(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		l.SetClock(func() time.Time { return time.Date(2026, 11, 1, 2, 3, 4, 0, time.UTC) })
+		run := startRun(t, l)
+		c1 := charge("B/1", "b-cust", "USD", "2026-09", 1000, 100) // billed in September
+		old := charge("A/0", "A-CUST", "EUR", "2026-08", 700, 0)   // before the cutover
+		old.Invoiced = false
+		oct := []ledger.Txn{
+			// Lower-case sorts after upper-case byte by byte ("C" collation).
+			charge("B/2", "b-cust", "USD", "2026-10", 300, 30),
+			charge("A/2", "A-CUST", "USD", "2026-10", 50, 5),
+			charge("A/1", "A-CUST", "EUR", "2026-10", 2000, 0),
+			credit("B/1-x", c1, "2026-10", 1000, 100),
+			credit("A/0-x", old, "2026-10", 700, 0),
+			charge("Z/1", "Z-CUST", "USD", "2026-10", 10, 0),
+		}
+		oct[5].Invoiced = false // recorded, on no invoice: Z-CUST gets none
+		if _, err := l.Post(ctx, run, append([]ledger.Txn{c1, old}, oct...)); err != nil {
+			t.Fatal(err)
+		}
+		sep, err := l.ClosePeriod(ctx, "2026-09")
+		if err != nil || len(sep) != 1 || sep[0].Number != "INV-2026-09-000001" {
+			t.Fatalf("close September = %+v, %v", sep, err)
+		}
+		invs, err := l.ClosePeriod(ctx, "2026-10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []ledger.Invoice{
+			{Number: "INV-2026-10-000001", Period: "2026-10", Seq: 1, CustomerID: "A-CUST", Currency: "EUR", Net: 1300, Tax: 0, Gross: 1300, Lines: 2},
+			{Number: "INV-2026-10-000002", Period: "2026-10", Seq: 2, CustomerID: "A-CUST", Currency: "USD", Net: 50, Tax: 5, Gross: 55, Lines: 1},
+			{Number: "INV-2026-10-000003", Period: "2026-10", Seq: 3, CustomerID: "b-cust", Currency: "USD", Net: -700, Tax: -70, Gross: -770, Lines: 2},
+		}
+		if len(invs) != len(want) {
+			t.Fatalf("invoices = %+v, want %+v", invs, want)
+		}
+		for i := range want {
+			if invs[i] != want[i] {
+				t.Errorf("invoice %d = %+v, want %+v", i, invs[i], want[i])
+			}
+		}
+		// Closing again changes nothing and returns the same invoices.
+		again, err := l.ClosePeriod(ctx, "2026-10")
+		if err != nil || len(again) != 3 || again[2] != want[2] {
+			t.Errorf("second close = %+v, %v", again, err)
+		}
+		if n := count(t, l, "invoices"); n != 4 {
+			t.Errorf("invoices = %d, want 4", n)
+		}
+
+		lines := collect(t, l.InvoiceLines(ctx, "2026-10"))
+		var got []string
+		for _, x := range lines {
+			got = append(got, x.InvoiceNumber+" "+x.Key+" credits:"+x.CreditedInvoice)
+		}
+		wantLines := []string{
+			"INV-2026-10-000001 A/0-x credits:", // credited charge billed before the cutover
+			"INV-2026-10-000001 A/1 credits:",
+			"INV-2026-10-000002 A/2 credits:",
+			"INV-2026-10-000003 B/1-x credits:INV-2026-09-000001",
+			"INV-2026-10-000003 B/2 credits:",
+		}
+		if strings.Join(got, "\n") != strings.Join(wantLines, "\n") {
+			t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantLines, "\n"))
+		}
+
+		// The tie check: invoice gross = receivable movement.
+		mv := collect(t, l.Receivables(ctx, "2026-10"))
+		wantMv := []ledger.Movement{
+			{CustomerID: "A-CUST", Currency: "EUR", Receivable: 1300},
+			{CustomerID: "A-CUST", Currency: "USD", Receivable: 55},
+			{CustomerID: "Z-CUST", Currency: "USD", Unbilled: 10},
+			{CustomerID: "b-cust", Currency: "USD", Receivable: -770},
+		}
+		if len(mv) != len(wantMv) {
+			t.Fatalf("movement = %+v", mv)
+		}
+		for i := range wantMv {
+			if mv[i] != wantMv[i] {
+				t.Errorf("movement %d = %+v, want %+v", i, mv[i], wantMv[i])
+			}
+		}
+		if err := l.Verify(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestChargesBeforeCredits(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		c := charge("P/1", "C1", "USD", "2026-10", 100, 0)
+		cr := credit("P/1-x", c, "2026-10", 100, 0) // same start, order and line
+		cr.Key = "A-first-by-key"
+		if _, err := l.Post(ctx, run, []ledger.Txn{cr, c}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.ClosePeriod(ctx, "2026-10"); err != nil {
+			t.Fatal(err)
+		}
+		lines := collect(t, l.InvoiceLines(ctx, "2026-10"))
+		if len(lines) != 2 || lines[0].Key != "P/1" || lines[1].CreditedInvoice != "INV-2026-10-000001" {
+			t.Errorf("lines = %+v", lines)
+		}
+	})
+}
+
+func TestPeriodsAndCutover(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		if m, err := l.BillFrom(ctx); err != nil || m != "" {
+			t.Fatalf("BillFrom on a fresh ledger = %q, %v", m, err)
+		}
+		if err := l.SetBillFrom(ctx, "2026-09"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.SetBillFrom(ctx, "2026-09"); err != nil {
+			t.Errorf("same bill-from again: %v", err)
+		}
+		if err := l.SetBillFrom(ctx, "2026-07"); !errors.Is(err, ledger.ErrInvalid) {
+			t.Errorf("other bill-from: %v, want ErrInvalid", err)
+		}
+		if m, _ := l.BillFrom(ctx); m != "2026-09" {
+			t.Errorf("BillFrom = %q", m)
+		}
+		for _, m := range []string{"2026-09", "2026-10", "2026-12"} {
+			if _, err := l.ClosePeriod(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		closed, err := l.ClosedPeriods(ctx)
+		if err != nil || strings.Join(closed, ",") != "2026-09,2026-10,2026-12" {
+			t.Errorf("ClosedPeriods = %v, %v", closed, err)
+		}
+		for _, c := range []struct{ in, want string }{
+			{"2026-08", "2026-08"}, {"2026-09", "2026-11"}, {"2026-10", "2026-11"},
+			{"2026-12", "2027-01"}, {"2027-03", "2027-03"},
+		} {
+			if got, err := l.FirstOpen(ctx, c.in); err != nil || got != c.want {
+				t.Errorf("FirstOpen(%s) = %q, %v; want %s", c.in, got, err, c.want)
+			}
+		}
+		if ok, _ := l.IsClosed(ctx, "2026-10"); !ok {
+			t.Error("IsClosed(2026-10) = false")
+		}
+		if ok, _ := l.IsClosed(ctx, "2026-11"); ok {
+			t.Error("IsClosed(2026-11) = true")
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package ledger
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// IsClosed reports whether month ("YYYY-MM") is closed.
+func (r reader) IsClosed(ctx context.Context, month string) (bool, error) {
+	var n int
+	err := sqlxGet(ctx, r, &n, `SELECT COUNT(*) FROM periods WHERE month = ? AND status = 'closed'`, month)
+	return n > 0, err
+}
+
+// ClosedPeriods returns the closed months in order.
+func (r reader) ClosedPeriods(ctx context.Context) ([]string, error) {
+	var ms []string
+	err := sqlxSelect(ctx, r, &ms, `SELECT month FROM periods WHERE status = 'closed' ORDER BY month`)
+	return ms, err
+}
+
+func (r reader) closedSet(ctx context.Context) (map[string]bool, error) {
+	ms, err := r.ClosedPeriods(ctx)
+	set := make(map[string]bool, len(ms))
+	for _, m := range ms {
+		set[m] = true
+	}
+	return set, err
+}
+
+// FirstOpen returns month if it is open, else the first open month after it:
+// where something dated in month posts (SPEC P1, K5).
+func (r reader) FirstOpen(ctx context.Context, month string) (string, error) {
+	if !isMonth(month) {
+		return "", fmt.Errorf("%w: month %q is not YYYY-MM", ErrInvalid, month)
+	}
+	closed, err := r.ClosedPeriods(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range closed {
+		if c == month {
+			month = nextMonth(month)
+		} else if c > month {
+			break
+		}
+	}
+	return month, nil
+}
+
+func nextMonth(m string) string {
+	t, _ := time.Parse("2006-01", m)
+	return t.AddDate(0, 1, 0).Format("2006-01")
+}
+
+// BillFrom returns the cutover month (SPEC P2), "" while none is set.
+func (r reader) BillFrom(ctx context.Context) (string, error) {
+	var m sql.NullString
+	err := sqlxGet(ctx, r, &m, `SELECT bill_from FROM settings WHERE id = 1`)
+	return m.String, err
+}
+
+// SetBillFrom sets the cutover month once. Setting the same month again does
+// nothing; another month is refused (ErrInvalid).
+func (l *Ledger) SetBillFrom(ctx context.Context, month string) error {
+	return l.InTx(ctx, func(tx *Tx) error { return tx.SetBillFrom(ctx, month) })
+}
+
+// SetBillFrom is Ledger.SetBillFrom inside an open transaction.
+func (t *Tx) SetBillFrom(ctx context.Context, month string) error {
+	if !isMonth(month) {
+		return fmt.Errorf("%w: bill-from %q is not YYYY-MM", ErrInvalid, month)
+	}
+	cur, err := t.BillFrom(ctx)
+	switch {
+	case err != nil:
+		return err
+	case cur == month:
+		return nil
+	case cur != "":
+		return fmt.Errorf("%w: the ledger already bills from %s; bill-from %s refused", ErrInvalid, cur, month)
+	}
+	_, err = t.tx.ExecContext(ctx, t.rebind(`UPDATE settings SET bill_from = ? WHERE id = 1`), month)
+	return err
+}
+
+// ClosePeriod numbers the invoices of month and locks it, in one database
+// transaction, and returns its invoices by number. Invoices are one per
+// (customer, currency) with invoiced transactions in the month, numbered
+// gaplessly from INV-YYYY-MM-000001 in byte order of customer id, then
+// currency (SPEC P5); each transaction is stamped with its invoice number.
+// Closing a closed period changes nothing and returns its invoices. Which
+// months to close, and in what order, is the caller's business (SPEC P1).
+func (l *Ledger) ClosePeriod(ctx context.Context, month string) ([]Invoice, error) {
+	var invs []Invoice
+	err := l.InTx(ctx, func(tx *Tx) error {
+		var err error
+		invs, err = tx.ClosePeriod(ctx, month)
+		return err
+	})
+	return invs, err
+}
+
+// ClosePeriod is Ledger.ClosePeriod inside an open transaction.
+func (t *Tx) ClosePeriod(ctx context.Context, month string) ([]Invoice, error) {
+	if !isMonth(month) {
+		return nil, fmt.Errorf("%w: period %q is not YYYY-MM", ErrInvalid, month)
+	}
+	if t.d == postgres {
+		// Waits for Posts in flight (SHARE) and keeps new ones out until
+		// commit, so nothing lands in the month between numbering and lock.
+		if _, err := t.tx.ExecContext(ctx, `LOCK TABLE periods IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return nil, err
+		}
+	}
+	closed, err := t.IsClosed(ctx, month)
+	if err != nil {
+		return nil, err
+	}
+	if !closed {
+		if err := t.assignInvoices(ctx, month); err != nil {
+			return nil, err
+		}
+		_, err = t.tx.ExecContext(ctx, t.rebind(`INSERT INTO periods (month, status, closed_at)
+			VALUES (?, 'closed', ?)
+			ON CONFLICT (month) DO UPDATE SET status = 'closed', closed_at = excluded.closed_at`),
+			month, t.l.stamp())
+		if err != nil {
+			return nil, err
+		}
+	}
+	var invs []Invoice
+	for inv, err := range t.Invoices(ctx, month) {
+		if err != nil {
+			return nil, err
+		}
+		invs = append(invs, inv)
+	}
+	return invs, nil
+}
+
+// assignInvoices creates the invoices of an open month and stamps its
+// invoiced transactions with their numbers. Only ClosePeriod calls it: a
+// numbered month must be locked in the same transaction, or a later posting
+// would land on no invoice.
+func (t *Tx) assignInvoices(ctx context.Context, month string) error {
+	var invs []Invoice
+	err := sqlxSelect(ctx, t.reader, &invs, `SELECT period, customer_id, currency,
+		CAST(SUM(net) AS BIGINT) AS net, CAST(SUM(tax) AS BIGINT) AS tax,
+		CAST(SUM(gross) AS BIGINT) AS gross, COUNT(*) AS lines
+	FROM txns WHERE period = ? AND invoiced AND invoice_number IS NULL
+	GROUP BY period, customer_id, currency`, month)
+	if err != nil {
+		return err
+	}
+	if len(invs) == 0 {
+		return nil
+	}
+	// Sorted here, byte by byte, so both databases number alike whatever
+	// their collation.
+	slices.SortFunc(invs, func(a, b Invoice) int {
+		return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.Currency, b.Currency))
+	})
+	var lines int64
+	for i := range invs {
+		invs[i].Seq = i + 1
+		invs[i].Number = fmt.Sprintf("INV-%s-%06d", month, i+1)
+		lines += invs[i].Lines
+	}
+	err = t.insertValues(ctx, "invoices", invoiceColumns, "", len(invs), func(n int, a []any) {
+		v := &invs[n]
+		a[0], a[1], a[2], a[3], a[4] = v.Number, v.Period, int64(v.Seq), v.CustomerID, v.Currency
+		a[5], a[6], a[7], a[8] = v.Net, v.Tax, v.Gross, v.Lines
+	})
+	if err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, t.rebind(`UPDATE txns SET invoice_number = (
+		SELECT i.number FROM invoices i
+		WHERE i.period = txns.period AND i.customer_id = txns.customer_id AND i.currency = txns.currency)
+	WHERE period = ? AND invoiced AND invoice_number IS NULL`), month)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != lines {
+		return errors.Join(err, fmt.Errorf("ledger: close %s: stamped %d lines, invoices count %d", month, n, lines))
+	}
+	return nil
+}
+
+var invoiceColumns = []string{"number", "period", "seq", "customer_id", "currency", "net", "tax", "gross", "lines"}
+
+// stamp is the ledger clock as fixed-width RFC 3339 UTC text.
+func (l *Ledger) stamp() string {
+	return l.now().UTC().Format("2006-01-02T15:04:05.000000Z")
+}

@@ -1,0 +1,471 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Posting is one leg of a transaction: debit positive, credit negative, in
+// minor units of the transaction's currency.
+type Posting struct {
+	Account string
+	Amount  int64
+}
+
+// Txn is one balanced ledger transaction: one charge or credit (SPEC P3),
+// with the metadata of the invoice line it becomes.
+type Txn struct {
+	Key            string // business key, UNIQUE in the database
+	Period         string // "YYYY-MM" invoice period it belongs to
+	Invoiced       bool   // false for charges before the cutover (recorded, on no invoice)
+	Date           string // "YYYY-MM-DD" effective date of the charge or credit
+	CustomerID     string
+	Currency       string
+	ChargeType     string // new, cycleCharge, renew, cancelImmediate
+	OrderID        string
+	LineNo         int
+	SubscriptionID string
+	SKU            string
+	Description    string
+	ChargeStart    string // "YYYY-MM-DD"
+	ChargeEnd      string // "YYYY-MM-DD" or "" (perpetual)
+	Quantity       int64
+	Net, Tax       int64 // minor units; credits negative
+	Gross          int64 // = Net + Tax
+	Source         string // "file:line" of the source record
+	CreditsKey     string // for a credit: the Key of the charge it credits
+	Postings       []Posting
+}
+
+// ReceivablePrefix starts the name of every customer receivable account
+// ("receivable:CUST1"); Post checks that these postings add up to Gross.
+const ReceivablePrefix = "receivable:"
+
+// Hash is the content hash of t that a reused business key must match: a
+// digest of every field except Period, Invoiced and the run, which depend on
+// when the transaction was posted, not on what it is. Posting order does not
+// matter.
+func (t *Txn) Hash() string {
+	ps := slices.Clone(t.Postings)
+	slices.SortFunc(ps, func(a, b Posting) int {
+		if c := strings.Compare(a.Account, b.Account); c != 0 {
+			return c
+		}
+		return cmpInt(a.Amount, b.Amount)
+	})
+	// JSON of a fixed struct is a deterministic, unambiguous encoding.
+	b, err := json.Marshal(struct {
+		Key, Date, CustomerID, Currency, ChargeType, OrderID string
+		LineNo                                                int
+		SubscriptionID, SKU, Description, ChargeStart        string
+		ChargeEnd                                             string
+		Quantity, Net, Tax, Gross                             int64
+		Source, CreditsKey                                    string
+		Postings                                              []Posting
+	}{t.Key, t.Date, t.CustomerID, t.Currency, t.ChargeType, t.OrderID, t.LineNo,
+		t.SubscriptionID, t.SKU, t.Description, t.ChargeStart, t.ChargeEnd,
+		t.Quantity, t.Net, t.Tax, t.Gross, t.Source, t.CreditsKey, ps})
+	if err != nil {
+		panic(err) // strings and integers always marshal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+var chargeTypes = map[string]bool{"new": true, "cycleCharge": true, "renew": true, "cancelImmediate": true}
+
+// Check reports why t cannot be posted: ErrUnbalanced when its postings do
+// not sum to zero, gross is not net + tax, or its receivable postings are not
+// its gross; ErrInvalid for a missing or malformed field.
+func (t *Txn) Check() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: txn %q: %s", ErrInvalid, t.Key, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case t.Key == "":
+		return bad("empty business key")
+	case !isMonth(t.Period):
+		return bad("period %q is not YYYY-MM", t.Period)
+	case !isDate(t.Date):
+		return bad("date %q is not YYYY-MM-DD", t.Date)
+	case !isDate(t.ChargeStart):
+		return bad("charge_start %q is not YYYY-MM-DD", t.ChargeStart)
+	case t.ChargeEnd != "" && !isDate(t.ChargeEnd):
+		return bad("charge_end %q is not YYYY-MM-DD", t.ChargeEnd)
+	case t.CustomerID == "" || t.Currency == "":
+		return bad("customer and currency are required")
+	case !chargeTypes[t.ChargeType]:
+		return bad("charge type %q is not new, cycleCharge, renew or cancelImmediate", t.ChargeType)
+	case t.CreditsKey == t.Key:
+		return bad("credits itself")
+	case len(t.Postings) < 2:
+		return fmt.Errorf("%w: txn %q: %d posting(s), want at least 2", ErrUnbalanced, t.Key, len(t.Postings))
+	}
+	unbalanced := func(format string, args ...any) error {
+		return fmt.Errorf("%w: txn %q: %s", ErrUnbalanced, t.Key, fmt.Sprintf(format, args...))
+	}
+	if t.Gross != t.Net+t.Tax {
+		return unbalanced("gross %d != net %d + tax %d", t.Gross, t.Net, t.Tax)
+	}
+	var sum, receivable int64
+	for _, p := range t.Postings {
+		if p.Account == "" {
+			return bad("posting without an account")
+		}
+		sum += p.Amount
+		if strings.HasPrefix(p.Account, ReceivablePrefix) {
+			receivable += p.Amount
+		}
+	}
+	if sum != 0 {
+		return unbalanced("postings sum to %d, not 0", sum)
+	}
+	if receivable != t.Gross {
+		return unbalanced("receivable postings %d != gross %d", receivable, t.Gross)
+	}
+	return nil
+}
+
+func isMonth(s string) bool {
+	_, err := time.Parse("2006-01", s)
+	return err == nil && len(s) == 7
+}
+
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil && len(s) == 10
+}
+
+// PostResult counts what a Post did.
+type PostResult struct {
+	Posted        int // transactions written now
+	AlreadyPosted int // keys already in the ledger (or repeated in the batch) with the same content
+}
+
+// Post writes txns in one database transaction: all of them or none. A key
+// already posted with the same content is skipped and counted; the same key
+// with other content fails with ErrKeyConflict naming the key, and nothing of
+// the batch is written. So does an invalid or unbalanced transaction
+// (ErrInvalid, ErrUnbalanced) or one in a closed period (ErrPeriodClosed).
+// Accounts are created on first use. runID must be a run from StartRun.
+func (l *Ledger) Post(ctx context.Context, runID string, txns []Txn) (PostResult, error) {
+	var res PostResult
+	err := l.InTx(ctx, func(tx *Tx) error {
+		var err error
+		res, err = tx.Post(ctx, runID, txns)
+		return err
+	})
+	if err != nil {
+		return PostResult{}, err
+	}
+	return res, nil
+}
+
+// Post is Ledger.Post inside an open transaction.
+func (t *Tx) Post(ctx context.Context, runID string, txns []Txn) (PostResult, error) {
+	var res PostResult
+	if runID == "" {
+		return res, fmt.Errorf("%w: Post needs a run id", ErrInvalid)
+	}
+	hashes := make([]string, len(txns))
+	first := make(map[string]int, len(txns)) // key → index of its first occurrence
+	keep := make([]int, 0, len(txns))
+	for i := range txns {
+		if err := txns[i].Check(); err != nil {
+			return res, err
+		}
+		hashes[i] = txns[i].Hash()
+		if j, dup := first[txns[i].Key]; dup {
+			if hashes[j] != hashes[i] {
+				return res, conflict(txns[i].Key, "twice in this batch")
+			}
+			res.AlreadyPosted++
+			continue
+		}
+		first[txns[i].Key] = i
+		keep = append(keep, i)
+	}
+
+	if t.d == postgres {
+		// SHARE conflicts with the SHARE ROW EXCLUSIVE lock ClosePeriod
+		// takes, so a period cannot close between this check and commit.
+		if _, err := t.tx.ExecContext(ctx, `LOCK TABLE periods IN SHARE MODE`); err != nil {
+			return res, err
+		}
+	}
+	posted := make(map[string]string)
+	keys := make([]string, len(keep))
+	for n, i := range keep {
+		keys[n] = txns[i].Key
+	}
+	for p, err := range t.Lookup(ctx, keys) {
+		if err != nil {
+			return res, err
+		}
+		posted[p.Key] = p.Hash
+	}
+	closed, err := t.closedSet(ctx)
+	if err != nil {
+		return res, err
+	}
+	todo := keep[:0]
+	for _, i := range keep {
+		x := &txns[i]
+		if h, ok := posted[x.Key]; ok {
+			if h != hashes[i] {
+				return res, conflict(x.Key, "posted before")
+			}
+			res.AlreadyPosted++
+			continue
+		}
+		if closed[x.Period] {
+			return res, fmt.Errorf("%w: %s: txn %q cannot post into it", ErrPeriodClosed, x.Period, x.Key)
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return res, nil
+	}
+
+	if err := t.ensureAccounts(ctx, txns, todo); err != nil {
+		return res, err
+	}
+	ids, err := t.allocIDs(ctx, "txns", len(todo))
+	if err != nil {
+		return res, err
+	}
+	err = t.bulkInsert(ctx, "txns", txnColumns, len(todo), func(n int, a []any) {
+		x := &txns[todo[n]]
+		var credits any
+		if x.CreditsKey != "" {
+			credits = x.CreditsKey
+		}
+		a[0], a[1], a[2], a[3], a[4] = ids[n], x.Key, hashes[todo[n]], x.Period, x.Invoiced
+		a[5], a[6], a[7], a[8], a[9] = x.Date, x.CustomerID, x.Currency, x.ChargeType, x.OrderID
+		a[10], a[11], a[12], a[13] = int64(x.LineNo), x.SubscriptionID, x.SKU, x.Description
+		a[14], a[15], a[16], a[17], a[18] = x.ChargeStart, x.ChargeEnd, x.Quantity, x.Net, x.Tax
+		a[19], a[20], a[21], a[22] = x.Gross, x.Source, credits, runID
+	})
+	if err != nil {
+		if isUniqueViolation(err) {
+			return res, fmt.Errorf("ledger: another writer posted some of these keys meanwhile (hold Lock while posting): %w", err)
+		}
+		return res, err
+	}
+
+	// Postings, flattened: row r is posting pn[r] of todo[tn[r]].
+	var tn, pn []int32
+	for n, i := range todo {
+		for p := range txns[i].Postings {
+			tn, pn = append(tn, int32(n)), append(pn, int32(p))
+		}
+	}
+	err = t.bulkInsert(ctx, "postings", postingColumns, len(tn), func(r int, a []any) {
+		n := tn[r]
+		x := &txns[todo[n]]
+		p := &x.Postings[pn[r]]
+		a[0], a[1], a[2], a[3], a[4] = ids[n], int64(pn[r]), x.Period, p.Account, p.Amount
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Posted = len(todo)
+	return res, nil
+}
+
+func conflict(key, where string) error {
+	return fmt.Errorf("%w: key %q (%s)", ErrKeyConflict, key, where)
+}
+
+var txnColumns = []string{
+	"id", "key", "hash", "period", "invoiced",
+	"date", "customer_id", "currency", "charge_type", "order_id",
+	"line_no", "subscription_id", "sku", "description",
+	"charge_start", "charge_end", "quantity", "net", "tax",
+	"gross", "source", "credits_key", "run_id",
+}
+
+var postingColumns = []string{"txn_id", "seq", "period", "account", "amount"}
+
+func (t *Tx) ensureAccounts(ctx context.Context, txns []Txn, todo []int) error {
+	seen := make(map[string]bool)
+	var names []string
+	for _, i := range todo {
+		for _, p := range txns[i].Postings {
+			if !seen[p.Account] {
+				seen[p.Account] = true
+				names = append(names, p.Account)
+			}
+		}
+	}
+	slices.Sort(names) // a stable order takes row locks in a stable order
+	return t.insertValues(ctx, "accounts", []string{"name"}, " ON CONFLICT (name) DO NOTHING",
+		len(names), func(n int, a []any) { a[0] = names[n] })
+}
+
+// allocIDs reserves n ids for table, so child rows can name their parent
+// without a round trip per row.
+func (t *Tx) allocIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	ids := make([]int64, 0, n)
+	if t.d == postgres {
+		err := t.tx.SelectContext(ctx, &ids,
+			`SELECT nextval('`+table+`_id_seq') FROM generate_series(1, $1)`, n)
+		return ids, err
+	}
+	// SQLite: the transaction began IMMEDIATE and so holds the write lock;
+	// nobody else can take these ids.
+	var last int64
+	if err := t.tx.GetContext(ctx, &last, `SELECT COALESCE(MAX(id), 0) FROM `+table); err != nil {
+		return nil, err
+	}
+	for i := range n {
+		ids = append(ids, last+1+int64(i))
+	}
+	return ids, nil
+}
+
+// bulkInsert writes n rows: COPY on PostgreSQL, multi-row INSERT on SQLite.
+// fill sets the row's values in column order.
+func (t *Tx) bulkInsert(ctx context.Context, table string, cols []string, n int, fill func(row int, args []any)) error {
+	if n == 0 {
+		return nil
+	}
+	if t.d != postgres {
+		return t.insertValues(ctx, table, cols, "", n, fill)
+	}
+	stmt, err := t.tx.PrepareContext(ctx, `COPY `+table+` (`+strings.Join(cols, ", ")+`) FROM STDIN`)
+	if err != nil {
+		return fmt.Errorf("ledger: copy into %s: %w", table, err)
+	}
+	defer stmt.Close()
+	args := make([]any, len(cols))
+	for r := range n {
+		fill(r, args)
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("ledger: copy into %s: %w", table, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil { // flush and wait for the server
+		return fmt.Errorf("ledger: copy into %s: %w", table, err)
+	}
+	return nil
+}
+
+// maxRowsPerInsert caps one multi-row INSERT below the bind-parameter limit;
+// larger statements stop getting faster to parse.
+const maxRowsPerInsert = 1000
+
+// insertValues writes n rows with multi-row INSERTs naming their columns
+// (without a column list SQLite keeps only the first row of a VALUES batch),
+// each under the driver's bind-parameter limit; suffix is appended (ON
+// CONFLICT …).
+func (t *Tx) insertValues(ctx context.Context, table string, cols []string, suffix string, n int, fill func(row int, args []any)) error {
+	if n == 0 {
+		return nil
+	}
+	per := min(t.d.maxParams()/len(cols), maxRowsPerInsert)
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	var full *sqlx.Stmt // the statement for a full batch, prepared once
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	for off := 0; off < n; off += per {
+		k := min(per, n-off)
+		args := make([]any, k*len(cols))
+		for r := range k {
+			fill(off+r, args[r*len(cols):(r+1)*len(cols)])
+		}
+		q := head + t.values(k, len(cols)) + suffix
+		var err error
+		if k == per && n > per {
+			if full == nil {
+				if full, err = t.tx.PreparexContext(ctx, q); err != nil {
+					return fmt.Errorf("ledger: insert into %s: %w", table, err)
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = t.tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			return fmt.Errorf("ledger: insert into %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// values returns "(?, ?), (?, ?)" (or $1… on PostgreSQL) for rows × cols.
+func (r reader) values(rows, cols int) string {
+	var b strings.Builder
+	b.Grow(rows * cols * 6)
+	p := 0
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			p++
+			if r.d == postgres {
+				fmt.Fprintf(&b, "$%d", p)
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// lookupChunk bounds one IN list / array of keys.
+const lookupChunk = 10000
+
+// Lookup streams the transactions already posted among keys (in no
+// particular order), with their content hashes.
+func (r reader) Lookup(ctx context.Context, keys []string) iter.Seq2[PostedTxn, error] {
+	return func(yield func(PostedTxn, error) bool) {
+		for off := 0; off < len(keys); off += lookupChunk {
+			chunk := keys[off:min(off+lookupChunk, len(keys))]
+			var seq iter.Seq2[PostedTxn, error]
+			if r.d == postgres {
+				seq = rowsOf[PostedTxn](ctx, r.q, selectPosted+` WHERE key = ANY($1)`, pq.StringArray(chunk))
+			} else {
+				args := make([]any, len(chunk))
+				for i, k := range chunk {
+					args[i] = k
+				}
+				seq = rowsOf[PostedTxn](ctx, r.q, selectPosted+` WHERE key IN (`+strings.Repeat("?, ", len(chunk)-1)+`?)`, args...)
+			}
+			for p, err := range seq {
+				if !yield(p, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}

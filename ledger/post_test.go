@@ -1,0 +1,173 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
+)
+
+func TestPostTwiceWritesOnce(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		batch := []ledger.Txn{
+			charge("A/1", "CUST1", "USD", "2026-10", 10000, 725),
+			charge("A/2", "CUST2", "EUR", "2026-10", 5000, 1000),
+		}
+		res, err := l.Post(ctx, run, batch)
+		if err != nil || res != (ledger.PostResult{Posted: 2}) {
+			t.Fatalf("first Post = %+v, %v; want 2 posted", res, err)
+		}
+		// Period and Invoiced depend on when a txn is posted, not on what
+		// it is: a rerun that files it elsewhere is still the same txn.
+		again := append([]ledger.Txn(nil), batch...)
+		again[0].Period, again[0].Invoiced = "2026-11", false
+		res, err = l.Post(ctx, startRun(t, l), again)
+		if err != nil || res != (ledger.PostResult{AlreadyPosted: 2}) {
+			t.Fatalf("second Post = %+v, %v; want 2 already posted", res, err)
+		}
+		// The same key twice in one batch is posted once.
+		res, err = l.Post(ctx, run, []ledger.Txn{batch[0], charge("A/3", "CUST1", "USD", "2026-10", 1, 0), charge("A/3", "CUST1", "USD", "2026-10", 1, 0)})
+		if err != nil || res != (ledger.PostResult{Posted: 1, AlreadyPosted: 2}) {
+			t.Fatalf("third Post = %+v, %v; want 1 posted, 2 already", res, err)
+		}
+		if n := count(t, l, "txns"); n != 3 {
+			t.Errorf("txns = %d, want 3", n)
+		}
+		if n := count(t, l, "postings"); n != 9 {
+			t.Errorf("postings = %d, want 9", n)
+		}
+		if n := count(t, l, "accounts"); n != 4 {
+			t.Errorf("accounts = %d, want 4 (2 receivables, revenue, tax_payable)", n)
+		}
+		if err := l.Verify(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestPostRefusesUnbalanced(t *testing.T) {
+	good := charge("OK/1", "CUST1", "USD", "2026-10", 100, 10)
+	cases := []struct {
+		name  string
+		edit  func(x *ledger.Txn)
+		want  error
+		inMsg string
+	}{
+		{"postings do not sum to zero", func(x *ledger.Txn) { x.Postings[1].Amount-- }, ledger.ErrUnbalanced, "postings sum to -1, not 0"},
+		{"gross is not net + tax", func(x *ledger.Txn) { x.Gross++; x.Postings[0].Amount++; x.Postings[1].Amount-- }, ledger.ErrUnbalanced, "gross 111 != net 100 + tax 10"},
+		{"receivable is not gross", func(x *ledger.Txn) { x.Postings[0].Amount -= 5; x.Postings = append(x.Postings, ledger.Posting{Account: "suspense", Amount: 5}) }, ledger.ErrUnbalanced, "receivable postings 105 != gross 110"},
+		{"one posting", func(x *ledger.Txn) { x.Postings = x.Postings[:1] }, ledger.ErrUnbalanced, "1 posting(s)"},
+		{"no key", func(x *ledger.Txn) { x.Key = "" }, ledger.ErrInvalid, "empty business key"},
+		{"timestamp for a date", func(x *ledger.Txn) { x.Date = "2026-10-15T00:00:00Z" }, ledger.ErrInvalid, "is not YYYY-MM-DD"},
+		{"bad period", func(x *ledger.Txn) { x.Period = "2026-13" }, ledger.ErrInvalid, "is not YYYY-MM"},
+		{"unknown charge type", func(x *ledger.Txn) { x.ChargeType = "refund" }, ledger.ErrInvalid, "charge type"},
+	}
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				bad := charge("BAD/1", "CUST1", "USD", "2026-10", 100, 10)
+				c.edit(&bad)
+				res, err := l.Post(context.Background(), run, []ledger.Txn{good, bad})
+				if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.inMsg) {
+					t.Fatalf("Post = %+v, %v; want %v containing %q", res, err, c.want, c.inMsg)
+				}
+				if n := count(t, l, "txns"); n != 0 {
+					t.Errorf("txns = %d after a refused batch, want 0", n)
+				}
+			})
+		}
+	})
+}
+
+func TestPostKeyConflict(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		if _, err := l.Post(ctx, run, []ledger.Txn{charge("ORD9/1#0", "CUST1", "USD", "2026-10", 100, 10)}); err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name  string
+			batch []ledger.Txn
+		}{
+			{"other amounts", []ledger.Txn{charge("NEW/1", "CUST1", "USD", "2026-10", 1, 0), charge("ORD9/1#0", "CUST1", "USD", "2026-10", 200, 20)}},
+			{"other customer", []ledger.Txn{charge("ORD9/1#0", "CUST2", "USD", "2026-10", 100, 10)}},
+			{"twice in the batch", []ledger.Txn{charge("NEW/2", "CUST1", "USD", "2026-10", 1, 0), charge("NEW/2", "CUST1", "USD", "2026-10", 2, 0)}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := l.Post(ctx, run, c.batch)
+				if !errors.Is(err, ledger.ErrKeyConflict) {
+					t.Fatalf("Post: %v, want ErrKeyConflict", err)
+				}
+				key := c.batch[len(c.batch)-1].Key
+				if !strings.Contains(err.Error(), `"`+key+`"`) {
+					t.Errorf("error %q does not name key %q", err, key)
+				}
+				if n := count(t, l, "txns"); n != 1 {
+					t.Errorf("txns = %d, want 1: nothing of a conflicting batch is written", n)
+				}
+			})
+		}
+	})
+}
+
+func TestCreditMustCreditAPostedCharge(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		c := charge("C/1", "CUST1", "USD", "2026-10", 100, 10)
+		// Charge and credit in one batch, credit first: the foreign key
+		// is checked at commit.
+		if _, err := l.Post(ctx, run, []ledger.Txn{credit("C/1-x", c, "2026-10", 100, 10), c}); err != nil {
+			t.Fatalf("Post: %v", err)
+		}
+		orphan := credit("C/2-x", charge("C/2", "CUST1", "USD", "2026-10", 100, 10), "2026-10", 100, 10)
+		if _, err := l.Post(ctx, run, []ledger.Txn{orphan}); err == nil {
+			t.Fatal("a credit of a charge never posted was accepted")
+		}
+		if n := count(t, l, "txns"); n != 2 {
+			t.Errorf("txns = %d, want 2", n)
+		}
+	})
+}
+
+func TestLookupAndPosted(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		var batch []ledger.Txn
+		for i, k := range keys("K", 25000) { // more than one lookup chunk
+			batch = append(batch, charge(k, "CUST1", "USD", "2026-10", int64(i), 0))
+		}
+		if _, err := l.Post(ctx, run, batch); err != nil {
+			t.Fatal(err)
+		}
+		ask := append(keys("K", 3), "nope", batch[24999].Key)
+		got := map[string]string{}
+		for p, err := range l.Lookup(ctx, ask) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[p.Key] = p.Hash
+		}
+		if len(got) != 4 || got["K000001"] != batch[1].Hash() || got["nope"] != "" {
+			t.Errorf("Lookup = %v", got)
+		}
+		all := collect(t, l.Posted(ctx))
+		if len(all) != 25000 || all[7].Key != "K000007" || all[7].Period != "2026-10" || all[7].Net != 7 || all[7].RunID != run {
+			t.Errorf("Posted: %d txns, [7] = %+v", len(all), all[7])
+		}
+	})
+}

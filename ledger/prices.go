@@ -1,0 +1,57 @@
+package ledger
+
+import (
+	"context"
+	"iter"
+)
+
+// TermPrice is the unit price a term was first billed at (SPEC C1), as the
+// exact decimal string the catalog gave.
+type TermPrice struct {
+	TermKey   string `db:"term_key"`
+	UnitPrice string `db:"unit_price"`
+}
+
+// TermPrices streams every locked term price.
+func (r reader) TermPrices(ctx context.Context) iter.Seq2[TermPrice, error] {
+	return rowsOf[TermPrice](ctx, r.q, `SELECT term_key, unit_price FROM term_prices ORDER BY term_key`)
+}
+
+// LockPrices records the price of terms whose first charge is being posted,
+// in bulk. A term already locked keeps its first price.
+func (t *Tx) LockPrices(ctx context.Context, runID string, prices []TermPrice) error {
+	if len(prices) == 0 {
+		return nil
+	}
+	return t.insertValues(ctx, "term_prices", []string{"term_key", "unit_price", "run_id"},
+		" ON CONFLICT (term_key) DO NOTHING", len(prices), func(row int, args []any) {
+			args[0], args[1], args[2] = prices[row].TermKey, prices[row].UnitPrice, runID
+		})
+}
+
+// MarkUnbilled takes the transactions of periods before the cutover off the
+// invoices (SPEC P2: they were billed by whatever ran before and are recorded
+// only). The first close calls it for transactions posted before it knew
+// the cutover.
+func (t *Tx) MarkUnbilled(ctx context.Context, before string) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, t.rebind(`UPDATE txns SET invoiced = `+t.falseLit()+
+		` WHERE period < ? AND invoiced = `+t.trueLit()+` AND invoice_number IS NULL`), before)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (r reader) falseLit() string {
+	if r.d == sqlite {
+		return "0"
+	}
+	return "FALSE"
+}
+
+func (r reader) trueLit() string {
+	if r.d == sqlite {
+		return "1"
+	}
+	return "TRUE"
+}

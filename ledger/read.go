@@ -1,0 +1,155 @@
+package ledger
+
+import (
+	"context"
+	"iter"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// rowsOf streams the rows of query as T (scanned by `db` tags). Breaking out
+// of the loop closes the rows; an error is yielded once, last.
+func rowsOf[T any](ctx context.Context, q sqlx.QueryerContext, query string, args ...any) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		rows, err := q.QueryxContext(ctx, query, args...)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v T
+			if err := rows.StructScan(&v); err != nil {
+				yield(zero, err)
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(zero, err)
+		}
+	}
+}
+
+// PostedTxn is what recompute-and-diff needs of a posted transaction.
+type PostedTxn struct {
+	Key           string `db:"key"`
+	Hash          string `db:"hash"` // Txn.Hash of what was posted
+	Period        string `db:"period"`
+	Invoiced      bool   `db:"invoiced"`
+	InvoiceNumber string `db:"invoice_number"` // "" until its period closes (or never, if not invoiced)
+	Date          string `db:"date"`
+	CustomerID    string `db:"customer_id"`
+	Currency      string `db:"currency"`
+	ChargeType    string `db:"charge_type"`
+	CreditsKey    string `db:"credits_key"`
+	Net           int64  `db:"net"`
+	Tax           int64  `db:"tax"`
+	Gross         int64  `db:"gross"`
+	RunID         string `db:"run_id"`
+}
+
+const selectPosted = `SELECT key, hash, period, invoiced, COALESCE(invoice_number, '') AS invoice_number,
+	date, customer_id, currency, charge_type, COALESCE(credits_key, '') AS credits_key,
+	net, tax, gross, run_id FROM txns`
+
+// Posted streams every posted transaction in posting order.
+func (r reader) Posted(ctx context.Context) iter.Seq2[PostedTxn, error] {
+	return rowsOf[PostedTxn](ctx, r.q, selectPosted+` ORDER BY id`)
+}
+
+// Line is one invoice line (SPEC §4 invoice-lines.csv) of a closed period.
+type Line struct {
+	InvoiceNumber   string `db:"invoice_number"`
+	CustomerID      string `db:"customer_id"`
+	Currency        string `db:"currency"`
+	ChargeType      string `db:"charge_type"`
+	OrderID         string `db:"order_id"`
+	LineNo          int    `db:"line_no"`
+	SubscriptionID  string `db:"subscription_id"`
+	SKU             string `db:"sku"`
+	Description     string `db:"description"`
+	ChargeStart     string `db:"charge_start"`
+	ChargeEnd       string `db:"charge_end"`
+	Quantity        int64  `db:"quantity"`
+	Net             int64  `db:"net"`
+	Tax             int64  `db:"tax"`
+	Gross           int64  `db:"gross"`
+	Source          string `db:"source"`
+	CreditedInvoice string `db:"credited_invoice"` // invoice that billed the credited charge; "" if none
+	Key             string `db:"key"`
+	Date            string `db:"date"`
+}
+
+// A line is a credit when it credits something or is a cancelImmediate;
+// credits sort after charges with the same start, order and line.
+const selectLines = `SELECT t.invoice_number, t.customer_id, t.currency, t.charge_type, t.order_id,
+	t.line_no, t.subscription_id, t.sku, t.description, t.charge_start, t.charge_end,
+	t.quantity, t.net, t.tax, t.gross, t.source,
+	COALESCE(c.invoice_number, '') AS credited_invoice, t.key, t.date
+FROM txns t LEFT JOIN txns c ON c.key = t.credits_key
+WHERE t.period = ? AND t.invoice_number IS NOT NULL
+ORDER BY t.invoice_number, t.charge_start, t.order_id, t.line_no,
+	CASE WHEN t.credits_key IS NOT NULL OR t.charge_type = 'cancelImmediate' THEN 1 ELSE 0 END,
+	t.key`
+
+// InvoiceLines streams the lines of the invoices of a closed period, ordered
+// by invoice number, charge_start, order_id, line_no, charges before credits
+// (then business key, so the order is total). An open period has none.
+func (r reader) InvoiceLines(ctx context.Context, period string) iter.Seq2[Line, error] {
+	return rowsOf[Line](ctx, r.q, r.rebind(selectLines), period)
+}
+
+// Invoice is one invoice of a period: one per customer and currency with
+// lines (SPEC P5).
+type Invoice struct {
+	Number     string `db:"number"` // INV-YYYY-MM-000001
+	Period     string `db:"period"`
+	Seq        int    `db:"seq"`
+	CustomerID string `db:"customer_id"`
+	Currency   string `db:"currency"`
+	Net        int64  `db:"net"`
+	Tax        int64  `db:"tax"`
+	Gross      int64  `db:"gross"`
+	Lines      int64  `db:"lines"`
+}
+
+// Invoices streams the invoices of a period by number.
+func (r reader) Invoices(ctx context.Context, period string) iter.Seq2[Invoice, error] {
+	return rowsOf[Invoice](ctx, r.q, r.rebind(
+		`SELECT number, period, seq, customer_id, currency, net, tax, gross, lines
+		FROM invoices WHERE period = ? ORDER BY seq`), period)
+}
+
+// Movement is the receivable movement of one customer and currency in a
+// period: the sum of its receivable postings.
+type Movement struct {
+	CustomerID string `db:"customer_id"`
+	Currency   string `db:"currency"`
+	Receivable int64  `db:"receivable"` // invoiced transactions: ties to the invoices' gross
+	Unbilled   int64  `db:"unbilled"`   // transactions before the cutover (on no invoice)
+}
+
+// Receivables streams the receivable movement per customer and currency
+// of a period, for the tie check of SPEC §5.
+func (r reader) Receivables(ctx context.Context, period string) iter.Seq2[Movement, error] {
+	return rowsOf[Movement](ctx, r.q, r.rebind(`SELECT t.customer_id, t.currency,
+		CAST(COALESCE(SUM(CASE WHEN t.invoiced THEN p.amount ELSE 0 END), 0) AS BIGINT) AS receivable,
+		CAST(COALESCE(SUM(CASE WHEN t.invoiced THEN 0 ELSE p.amount END), 0) AS BIGINT) AS unbilled
+	FROM txns t JOIN postings p ON p.txn_id = t.id
+	WHERE t.period = ? AND p.account LIKE 'receivable:%'
+	GROUP BY t.customer_id, t.currency
+	ORDER BY t.customer_id, t.currency`), period)
+}
+
+// sqlxGet and sqlxSelect run a query written with ? placeholders.
+func sqlxGet(ctx context.Context, r reader, dest any, query string, args ...any) error {
+	return sqlx.GetContext(ctx, r.q, dest, r.rebind(query), args...)
+}
+
+func sqlxSelect(ctx context.Context, r reader, dest any, query string, args ...any) error {
+	return sqlx.SelectContext(ctx, r.q, dest, r.rebind(query), args...)
+}

@@ -1,0 +1,109 @@
+package ledger_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
+)
+
+func TestFilesRecordsRuns(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+
+		f := ledger.InboxFile{Name: "orders-1.csv", Hash: "h1", Kind: "orders", RowsRead: 3, RowsAccepted: 2, RowsRejected: 1, RunID: run}
+		if added, err := l.AddFile(ctx, &f); err != nil || !added || f.ID == 0 {
+			t.Fatalf("AddFile = %v, %v (id %d)", added, err, f.ID)
+		}
+		dup := f
+		dup.Name = "orders-copy.csv"
+		if added, err := l.AddFile(ctx, &dup); err != nil || added {
+			t.Errorf("same content again: added = %v, %v", added, err)
+		}
+		bad := ledger.InboxFile{Name: "x.csv", Hash: "h2", Kind: "orders", RowsRead: 3, RowsAccepted: 1, RowsRejected: 1, RunID: run}
+		if _, err := l.AddFile(ctx, &bad); err == nil {
+			t.Error("a file whose counts do not add up was accepted")
+		}
+		if ok, _ := l.FileLoaded(ctx, "h1"); !ok {
+			t.Error("FileLoaded(h1) = false")
+		}
+
+		var recs []ledger.SourceRecord
+		for i, st := range []string{ledger.Accepted, ledger.Held, ledger.Rejected, ledger.Seen, ledger.Rejected} {
+			recs = append(recs, ledger.SourceRecord{Kind: "orders", Key: fmt.Sprintf("O%d/1", i),
+				Hash: "r", Raw: `{"order_id":"O"}`, File: "orders-1.csv", Line: int64(i + 2),
+				Status: st, RunID: run})
+		}
+		recs[1].Rule, recs[1].Message = "C4", "no tax rate for XK"
+		if err := l.AddRecords(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		if recs[0].ID == 0 || recs[4].ID != recs[0].ID+4 {
+			t.Errorf("ids = %d..%d", recs[0].ID, recs[4].ID)
+		}
+		if err := l.AddRecords(ctx, []ledger.SourceRecord{{Kind: "orders", Status: "lost", RunID: run}}); err == nil {
+			t.Error("status lost accepted")
+		}
+		held := collect(t, l.Records(ctx, ledger.RecordFilter{Kind: "orders", Status: ledger.Held}))
+		if len(held) != 1 || held[0].Rule != "C4" || held[0].Line != 3 {
+			t.Fatalf("held = %+v", held)
+		}
+		if err := l.SetStatus(ctx, []int64{held[0].ID}, ledger.Accepted, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(collect(t, l.Records(ctx, ledger.RecordFilter{Status: ledger.Accepted}))); n != 2 {
+			t.Errorf("accepted = %d, want 2", n)
+		}
+		if n, err := l.MarkReported(ctx, "2026-10"); err != nil || n != 2 {
+			t.Errorf("MarkReported = %d, %v; want 2", n, err)
+		}
+		if n, _ := l.MarkReported(ctx, "2026-11"); n != 0 {
+			t.Errorf("MarkReported again = %d, want 0", n)
+		}
+		rej := collect(t, l.Records(ctx, ledger.RecordFilter{Status: ledger.Rejected}))
+		if len(rej) != 2 || rej[0].ReportedPeriod != "2026-10" {
+			t.Errorf("rejects = %+v", rej)
+		}
+		if n := len(collect(t, l.Records(ctx, ledger.RecordFilter{Unreported: true, Status: ledger.Rejected}))); n != 0 {
+			t.Errorf("unreported rejects = %d", n)
+		}
+
+		if err := l.FinishRun(ctx, run, "ok", map[string]int64{"posted": 3, "held": 1}); err != nil {
+			t.Fatal(err)
+		}
+		runs := collect(t, l.Runs(ctx))
+		if len(runs) != 1 || runs[0].Outcome != "ok" || runs[0].Counts != `{"held":1,"posted":3}` || runs[0].Finished == "" {
+			t.Errorf("runs = %+v", runs)
+		}
+	})
+}
+
+func TestInTxIsAtomic(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		err := l.InTx(ctx, func(tx *ledger.Tx) error {
+			if err := tx.AddRecords(ctx, []ledger.SourceRecord{{Kind: "orders", Key: "O1/1", Status: ledger.Accepted, RunID: run}}); err != nil {
+				return err
+			}
+			if _, err := tx.Post(ctx, run, []ledger.Txn{charge("O1/1#0", "C", "USD", "2026-10", 1, 0)}); err != nil {
+				return err
+			}
+			if n := len(collect(t, tx.Posted(ctx))); n != 1 {
+				t.Errorf("inside the tx Posted = %d, want 1", n)
+			}
+			return fmt.Errorf("fail on purpose")
+		})
+		if err == nil {
+			t.Fatal("InTx returned nil")
+		}
+		if count(t, l, "txns")+count(t, l, "source_records") != 0 {
+			t.Error("a rolled back InTx left rows")
+		}
+	})
+}
