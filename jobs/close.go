@@ -99,11 +99,10 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal 
 	}
 	return d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
 		if cal.lastClosed == 0 {
+			// Transactions a post placed in months before the cutover, before
+			// the cutover was known, stay there: those months are never closed,
+			// so they are on no invoice (P2) and the ledger stays append-only.
 			if err := tx.SetBillFrom(ctx, cal.billFrom.String()); err != nil {
-				return err
-			}
-			// Transactions posted before the cutover was known leave the invoices.
-			if _, err := tx.MarkUnbilled(ctx, cal.billFrom.String()); err != nil {
 				return err
 			}
 		}

@@ -28,30 +28,3 @@ func (t *Tx) LockPrices(ctx context.Context, runID string, prices []TermPrice) e
 			args[0], args[1], args[2] = prices[row].TermKey, prices[row].UnitPrice, runID
 		})
 }
-
-// MarkUnbilled takes the transactions of periods before the cutover off the
-// invoices (SPEC P2: they were billed by whatever ran before and are recorded
-// only). The first close calls it for transactions posted before it knew
-// the cutover.
-func (t *Tx) MarkUnbilled(ctx context.Context, before string) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, t.rebind(`UPDATE txns SET invoiced = `+t.falseLit()+
-		` WHERE period < ? AND invoiced = `+t.trueLit()+` AND invoice_number IS NULL`), before)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-func (r reader) falseLit() string {
-	if r.d == sqlite {
-		return "0"
-	}
-	return "FALSE"
-}
-
-func (r reader) trueLit() string {
-	if r.d == sqlite {
-		return "1"
-	}
-	return "TRUE"
-}

@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	defer l.Close()
-	d := jobs.Deps{Ledger: l, Log: log, Window: c.window, LockWait: c.lockWait, Progress: progressOut(stderr)}
+	d := jobs.Deps{Ledger: l, Log: log, Window: c.window, LockWait: c.lockWait, Progress: progressOut(stderr), Hook: crashHook()}
 
 	var s jobs.Summary
 	switch cmd {
@@ -258,6 +258,22 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, nil)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// crashHook lets the crash tests kill the process at a named point of a job
+// (CSPBILL_TEST_CRASH_AT=post:posted, close:before-publish, …), as a power
+// cut or SIGKILL would: no deferred function runs, no transaction commits.
+func crashHook() func(string) error {
+	at := os.Getenv("CSPBILL_TEST_CRASH_AT")
+	if at == "" {
+		return nil
+	}
+	return func(point string) error {
+		if point == at {
+			os.Exit(137)
+		}
+		return nil
+	}
 }
 
 // progressOut is the terminal progress bars draw on, or nil when output is

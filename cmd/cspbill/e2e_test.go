@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
+)
+
+// The end-to-end tests build the real binary and run it on the fixture
+// inboxes against SQLite and PostgreSQL, as cron or a person would.
+
+var update = flag.Bool("update", false, "rewrite fixtures/expected from this run's files")
+
+var bin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "cspbill-e2e")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "cspbill")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func cspbill(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{out.String(), errb.String(), 0}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		r.code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("cspbill %v: %v", args, err)
+	}
+	return r
+}
+
+func wantCode(t *testing.T, r result, code int, args string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("cspbill %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", args, r.code, code, r.stdout, r.stderr)
+	}
+}
+
+const (
+	inbox1 = "../../fixtures/inbox"
+	inbox2 = "../../fixtures/inbox-2026-11"
+	golden = "../../fixtures/expected"
+)
+
+var csvFiles = []string{"invoice-lines.csv", "invoices.csv", "rejects.csv"}
+
+// compareGolden compares a period's CSV files byte for byte with
+// fixtures/expected/YYYY-MM (rewritten with -update).
+func compareGolden(t *testing.T, out, period string) {
+	t.Helper()
+	for _, f := range csvFiles {
+		got, err := os.ReadFile(filepath.Join(out, period, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(golden, period, f)
+		if *update {
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./cmd/cspbill -update once to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s/%s differs from %s:\n--- got\n%s\n--- want\n%s", period, f, path, got, want)
+		}
+	}
+}
+
+func snapshot(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	m := map[string][]byte{}
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			b, _ := os.ReadFile(p)
+			m[strings.TrimPrefix(p, dir)] = b
+		}
+		return nil
+	})
+	return m
+}
+
+// ledgerState counts the ledger's transactions and checks SPEC §5.
+func ledgerState(t *testing.T, url string) int {
+	t.Helper()
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Verify(ctx); err != nil {
+		t.Fatalf("SPEC §5 invariants: %v", err)
+	}
+	n := 0
+	for _, err := range l.Posted(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+func TestE2E_CloseTwoMonths(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		db := "--db=" + url
+		out := t.TempDir()
+
+		r := cspbill(t, nil, "ingest", "--inbox", inbox1, db)
+		wantCode(t, r, 3, "ingest") // rejected rows in the fixtures
+		for _, want := range []string{
+			"orders.csv                       read 44 = accepted 27 + rejected 17 (held 0)",
+			"cancellations.csv                read 12 = accepted 10 + rejected 2 (held 2)",
+			"rows read 116, accepted 89, rejected 27, held 2",
+		} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("ingest summary lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		r = cspbill(t, nil, "ingest", "--inbox", inbox1, db)
+		wantCode(t, r, 0, "ingest again")
+		if strings.Count(r.stdout, "already loaded, skipped") != 6 {
+			t.Errorf("second ingest:\n%s", r.stdout)
+		}
+
+		r = cspbill(t, nil, "close", "--period", "2026-10", "--bill-from", "2026-10", "--out", out, db)
+		wantCode(t, r, 3, "close 2026-10")
+		compareGolden(t, out, "2026-10")
+		rejects, _ := os.ReadFile(filepath.Join(out, "2026-10", "rejects.csv"))
+		for _, want := range []string{
+			"orders.csv,18,O-1017/1,V4,", // a reject row names file and line
+			"cancellations.csv,9,O-9999/1,K6,held: cancellation pending",
+		} {
+			if !bytes.Contains(rejects, []byte(want)) {
+				t.Errorf("rejects.csv lacks %q", want)
+			}
+		}
+		posted := ledgerState(t, url)
+		first := snapshot(t, filepath.Join(out, "2026-10"))
+
+		// Re-running changes nothing: no posting, byte-identical files.
+		r = cspbill(t, nil, "post", "--as-of", "2026-10-31", db)
+		if !strings.Contains(r.stdout, "transactions posted 0,") {
+			t.Errorf("second post posted:\n%s", r.stdout)
+		}
+		r = cspbill(t, nil, "close", "--period", "2026-10", "--out", out, db)
+		wantCode(t, r, 3, "close 2026-10 again")
+		if n := ledgerState(t, url); n != posted {
+			t.Fatalf("second close posted %d transactions", n-posted)
+		}
+		again := snapshot(t, filepath.Join(out, "2026-10"))
+		if len(again) != len(first) {
+			t.Fatalf("re-run wrote %d files, first run %d", len(again), len(first))
+		}
+		for name, b := range first {
+			if !bytes.Equal(again[name], b) {
+				t.Errorf("re-run changed %s", name)
+			}
+		}
+		r = cspbill(t, nil, "close", "--period", "2026-11", "--bill-from", "2026-09", "--out", out, db)
+		wantCode(t, r, 2, "close with a different --bill-from")
+
+		// November: held records are released, late records post to the first open month.
+		r = cspbill(t, nil, "ingest", "--inbox", inbox2, db)
+		wantCode(t, r, 0, "ingest inbox-2026-11")
+		r = cspbill(t, nil, "close", "--period", "2026-11", "--out", out, db)
+		wantCode(t, r, 3, "close 2026-11") // cancellations.csv:10 still waits for its rejected order
+		compareGolden(t, out, "2026-11")
+		lines, _ := os.ReadFile(filepath.Join(out, "2026-11", "invoice-lines.csv"))
+		for _, want := range []string{
+			",EUR,new,O-1026,1,,WS2022-STD-PERP,Windows Server 2022 Standard - 16 Core License Pack,2026-10-06,,1,1145.00,263.35,1408.35,orders.csv:27,",
+			",KWD,renew,O-1025,1,S-1025-1,RDS-CAL-2022,",
+			",USD,cancelImmediate,O-9999,1,,WS2022-STD-PERP,Windows Server 2022 Standard - 16 Core License Pack,2026-10-10,,1,-1234.57,0.00,-1234.57,cancellations.csv:9,INV-2026-11-",
+			",EUR,cancelImmediate,O-1002,1,S-1002-1,RDS-CAL-2022,Windows Server 2022 Remote Desktop Services - User CAL,2026-10-25,2026-10-29,25,-45.63,-8.67,-54.30,cancellations-2026-11.csv:2,\n",
+			",EUR,cancelImmediate,O-1002,1,S-1002-1,RDS-CAL-2022,Windows Server 2022 Remote Desktop Services - User CAL,2026-10-30,2026-11-29,25,-273.75,-52.01,-325.76,cancellations-2026-11.csv:2,INV-2026-10-000002",
+		} {
+			if !bytes.Contains(lines, []byte(want)) {
+				t.Errorf("November lines lack %q", want)
+			}
+		}
+		if bytes.Contains(lines, []byte("O-1002,1,S-1002-1,RDS-CAL-2022,Windows Server 2022 Remote Desktop Services - User CAL,2026-11-30")) {
+			t.Error("an instalment after the cancellation was charged (K7)")
+		}
+		ledgerState(t, url)
+	})
+}
+
+func TestE2E_UsageAndHelp(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"post"}, 2, "--as-of"},
+		{[]string{"post", "--as-of", "2026-13-01"}, 2, "--as-of"},
+		{[]string{"close", "--period", "2026-10"}, 2, "--out is required"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"ingest", "--help"}, 0, "-inbox"},
+		{[]string{"version"}, 0, "cspbill"},
+		{[]string{"post", "--as-of", "2026-10-31", "--db", "postgres://bob:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, 1, "open ledger"},
+	} {
+		r := cspbill(t, nil, c.args...)
+		if r.code != c.code || !strings.Contains(r.stdout+r.stderr, c.msg) {
+			t.Errorf("%v: exit %d, output %q; want exit %d mentioning %q", c.args, r.code, r.stdout+r.stderr, c.code, c.msg)
+		}
+		if strings.Contains(r.stdout+r.stderr, "s3cret") {
+			t.Errorf("%v printed the database password", c.args)
+		}
+	}
+}
