@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -68,7 +69,14 @@ type plan struct {
 	pending []invoice.Verdict
 }
 
-type statusChange struct{ status, rule, message string }
+type statusChange struct{ status, rule, message, support string }
+
+// holdDetail is the support detail of a held record: the as-of day at which
+// the hold was found. A later run through an earlier day cannot tell whether
+// the hold is over, so only a run through that day or later releases it.
+type holdDetail struct {
+	AsOf string `json:"held_as_of"`
+}
 
 // compute is recompute-and-diff: the schedule of every order line through
 // asOf, less what the ledger already holds.
@@ -127,20 +135,27 @@ func compute(ctx context.Context, d Deps, bk *loadedBook, asOf invoice.Date, cal
 	// Status changes: verdicts reject or hold records; held records with no
 	// hold this time are released.
 	for id, v := range verdicts {
-		st := ledger.Rejected
+		ch := statusChange{status: ledger.Rejected, rule: v.Reject.Rule, message: v.Reject.FullMessage()}
 		if v.Reject.Held {
-			st = ledger.Held
+			ch.status = ledger.Held
 			p.held++
 			p.pending = append(p.pending, v)
+			b, _ := json.Marshal(holdDetail{AsOf: asOf.String()})
+			ch.support = string(b)
 		}
-		ch := statusChange{st, v.Reject.Rule, v.Reject.FullMessage()}
-		if bk.status[id] != ch {
-			p.status[id] = ch
+		if cur, ok := bk.status[id]; ok && cur.status == ch.status && cur.rule == ch.rule && cur.message == ch.message {
+			continue // unchanged: keep the day the hold was first found
 		}
+		p.status[id] = ch
 	}
 	for id, cur := range bk.status {
-		if _, ok := verdicts[id]; !ok && cur.status == ledger.Held && cur.rule != "K6" {
-			p.status[id] = statusChange{ledger.Accepted, "", ""}
+		if _, ok := verdicts[id]; ok || cur.status != ledger.Held || cur.rule == "K6" {
+			continue
+		}
+		var h holdDetail
+		json.Unmarshal([]byte(cur.support), &h)
+		if asOf.String() >= h.AsOf {
+			p.status[id] = statusChange{status: ledger.Accepted}
 		}
 	}
 	sort.Slice(p.pending, func(i, j int) bool { return p.pending[i].Src.ID < p.pending[j].Src.ID })
@@ -199,7 +214,13 @@ func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (i
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		ch := p.status[id]
-		if err := tx.SetStatus(ctx, []int64{id}, ch.status, ch.rule, ch.message); err != nil {
+		var err error
+		if ch.status == ledger.Held {
+			err = tx.Hold(ctx, id, ch.rule, ch.message, ch.support)
+		} else {
+			err = tx.SetStatus(ctx, []int64{id}, ch.status, ch.rule, ch.message)
+		}
+		if err != nil {
 			return 0, err
 		}
 	}

@@ -129,7 +129,7 @@ func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
 				return err
 			}
 			if rec.Status == ledger.Held {
-				lb.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message}
+				lb.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message, rec.Support}
 			}
 			if err := fn(rec); err != nil {
 				return err

@@ -23,3 +23,11 @@ func (t *Tx) Report(ctx context.Context, ids []int64, period string) error {
 	}
 	return nil
 }
+
+// Hold marks record id held by rule, with support detail (JSON) saying what
+// the hold waits for.
+func (t *Tx) Hold(ctx context.Context, id int64, rule, message, support string) error {
+	_, err := t.tx.ExecContext(ctx, t.rebind(`UPDATE source_records SET status = ?, rule = ?, message = ?, support = ?
+		WHERE id = ?`), Held, rule, message, support, id)
+	return err
+}

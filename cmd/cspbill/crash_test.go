@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cspbill/ledger/ledgertest"
+)
+
+// TestE2E_KilledPartwayCompletesNextRun kills the process (exit without
+// deferred cleanup or commit, as SIGKILL would) at points inside ingest,
+// post and close, then runs the same commands again, and expects the ledger
+// and the published files of an uninterrupted run: nothing lost, nothing
+// posted twice, no half file published.
+func TestE2E_KilledPartwayCompletesNextRun(t *testing.T) {
+	points := []string{
+		"ingest:file:customers.csv", "ingest:file:orders.csv", "post:posted",
+		"close:computed", "close:before-lock", "close:before-publish",
+	}
+	// sequence runs the commands as a chain of timers would, stopping at
+	// the first that is killed; it reports whether one was.
+	sequence := func(t *testing.T, env []string, db, out string) (killed bool) {
+		for _, args := range [][]string{
+			{"ingest", "--inbox", inbox1, db},
+			{"post", "--as-of", "2026-10-15", db},
+			{"close", "--period", "2026-10", "--bill-from", "2026-10", "--out", out, db},
+		} {
+			r := cspbill(t, env, args...)
+			if r.code == 137 {
+				return true
+			}
+			if r.code != 0 && r.code != 3 {
+				t.Fatalf("cspbill %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+			}
+		}
+		return false
+	}
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		refOut := t.TempDir()
+		sequence(t, nil, "--db="+url, refOut)
+		want := ledgerState(t, url)
+		compareGolden(t, refOut, "2026-10")
+
+		for _, point := range points {
+			t.Run(point, func(t *testing.T) {
+				kind := "postgres"
+				if strings.HasPrefix(url, "sqlite:") {
+					kind = "sqlite"
+				}
+				url := ledgertest.URL(t, kind)
+				db, out := "--db="+url, t.TempDir()
+				if !sequence(t, []string{"CSPBILL_TEST_CRASH_AT=" + point}, db, out) {
+					t.Fatalf("no command reached %s", point)
+				}
+				if point == "close:before-publish" {
+					if _, err := os.Stat(filepath.Join(out, "2026-10", "invoices.csv")); !os.IsNotExist(err) {
+						t.Fatalf("a killed close published files: %v", err)
+					}
+				}
+				sequence(t, nil, db, out)
+				if got := ledgerState(t, url); got != want {
+					t.Fatalf("after the kill at %s and a re-run the ledger has %d transactions, an uninterrupted run %d", point, got, want)
+				}
+				compareGolden(t, out, "2026-10")
+			})
+		}
+	})
+}
