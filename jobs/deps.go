@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"cspbill/invoice"
 	"cspbill/ledger"
 )
@@ -137,4 +139,21 @@ func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string
 	log.Info("run finished", "outcome", outcome, "files", len(s.Files), "rows_read", s.Read, "rows_accepted", s.Accepted,
 		"rows_rejected", s.Rejected, "held", s.Held, "posted", s.Posted, "invoices", s.Invoices, "seconds", s.Seconds)
 	return s, nil
+}
+
+// progress is a bar on the terminal for a long step, or nothing when the
+// output is not a terminal.
+type progress interface{ Add(int) error }
+
+type noProgress struct{}
+
+func (noProgress) Add(int) error { return nil }
+
+func (d Deps) bar(total int, what string) (progress, func()) {
+	if d.Progress == nil || total < 1000 {
+		return noProgress{}, func() {}
+	}
+	b := progressbar.NewOptions(total, progressbar.OptionSetWriter(d.Progress), progressbar.OptionSetDescription(what),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	return b, func() { b.Finish() }
 }

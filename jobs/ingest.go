@@ -97,36 +97,36 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 	var ferr error
 	switch f.Kind {
 	case csvin.KindCustomers:
-		recs, ferr = readKind(f, func(r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		recs, ferr = readKind(d, f, func(r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			out, rej := book.AddCustomer(rawCustomer(r), src)
 			return out, rej, nil
 		}, func(r *csvin.CustomerRow) (string, []string) { return r.CustomerID, rawCustomer(r).Values() })
 	case csvin.KindCatalog:
-		recs, ferr = readKind(f, func(r *csvin.CatalogRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		recs, ferr = readKind(d, f, func(r *csvin.CatalogRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			out, rej := book.AddPrice(rawCatalog(r), src)
 			return out, rej, nil
 		}, func(r *csvin.CatalogRow) (string, []string) {
 			return strings.Join([]string{r.SKUID, r.Term, r.Currency, r.EffectiveFrom}, "/"), rawCatalog(r).Values()
 		})
 	case csvin.KindTaxes:
-		recs, ferr = readKind(f, func(r *csvin.TaxRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		recs, ferr = readKind(d, f, func(r *csvin.TaxRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			out, rej := book.AddTax(rawTax(r), src)
 			return out, rej, nil
 		}, func(r *csvin.TaxRow) (string, []string) { return r.Country, rawTax(r).Values() })
 	case csvin.KindOrders:
-		recs, ferr = readKind(f, func(r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		recs, ferr = readKind(d, f, func(r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			o, out, rej := book.AddOrder(rawOrder(r), src)
 			return out, rej, o
 		}, func(r *csvin.OrderRow) (string, []string) { return rawOrder(r).Key(), rawOrder(r).Values() })
 	case csvin.KindCancellations:
-		recs, ferr = readKind(f, func(r *csvin.CancellationRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		recs, ferr = readKind(d, f, func(r *csvin.CancellationRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			c, out, rej := book.AddCancellation(rawCancellation(r), src)
 			return out, rej, c
 		}, func(r *csvin.CancellationRow) (string, []string) {
 			return rawCancellation(r).Key(), rawCancellation(r).Values()
 		})
 	case csvin.KindRenewals:
-		recs, ferr = readKind(f, func(r *csvin.RenewalRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		recs, ferr = readKind(d, f, func(r *csvin.RenewalRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			n, out, rej := book.AddRenewal(rawRenewal(r), src)
 			return out, rej, n
 		}, func(r *csvin.RenewalRow) (string, []string) { return r.SubscriptionID, rawRenewal(r).Values() })
@@ -197,14 +197,14 @@ func releaseHeld(ctx context.Context, tx *ledger.Tx, released []invoice.Cancella
 
 // readKind validates a file whole, then reads it row by row through add,
 // turning every row into a source record.
-func readKind[T csvin.Record](f csvin.File, add func(*T, invoice.Source) (invoice.Outcome, *invoice.Reject, any),
+func readKind[T csvin.Record](d Deps, f csvin.File, add func(*T, invoice.Source) (invoice.Outcome, *invoice.Reject, any),
 	ident func(*T) (string, []string)) ([]ledger.SourceRecord, error) {
 	open := func() (*os.File, error) { return os.Open(f.Path) }
 	fh, err := open()
 	if err != nil {
 		return nil, err
 	}
-	_, _, err = csvin.Validate[T](f.Name, fh)
+	stats, _, err := csvin.Validate[T](f.Name, fh)
 	fh.Close()
 	if err != nil {
 		return nil, err
@@ -214,7 +214,10 @@ func readKind[T csvin.Record](f csvin.File, add func(*T, invoice.Source) (invoic
 	}
 	defer fh.Close()
 	var recs []ledger.SourceRecord
+	bar, done := d.bar(stats.Read, "reading "+f.Name)
+	defer done()
 	_, rowErrs, err := csvin.Read[T](f.Name, fh, func(line int, row *T) error {
+		bar.Add(1)
 		key, values := ident(row)
 		out, rej, record := add(row, invoice.Source{File: f.Name, Line: line})
 		raw, err := encodeRaw(*row, typedIfKept(out, record))

@@ -111,7 +111,10 @@ func compute(ctx context.Context, d Deps, bk *loadedBook, asOf invoice.Date, cal
 	verdicts := map[int64]invoice.Verdict{}
 	newTerms := map[string]bool{}
 	orders := bk.orders()
+	bar, done := d.bar(len(orders), "scheduling order lines")
+	defer done()
 	for _, o := range orders {
+		bar.Add(1)
 		res := bk.book.Schedule(o, env)
 		for _, v := range res.Verdicts {
 			verdicts[v.Src.ID] = v

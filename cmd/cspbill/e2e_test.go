@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"cspbill/ledger"
 	"cspbill/ledger/ledgertest"
@@ -243,5 +244,37 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		if strings.Contains(r.stdout+r.stderr, "s3cret") {
 			t.Errorf("%v printed the database password", c.args)
 		}
+	}
+}
+
+// TestE2E_JobScript runs scripts/cspbill-job, what the systemd units and the
+// crontab call, with the dates it works out itself: close takes the month
+// before today, and the first close bills from that month.
+func TestE2E_JobScript(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	dir := t.TempDir()
+	env := []string{
+		"PATH=" + filepath.Dir(bin) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"CSPBILL_DB=sqlite:" + filepath.Join(dir, "ledger.db"),
+		"CSPBILL_INBOX=" + inbox1,
+		"CSPBILL_OUT=" + filepath.Join(dir, "out"),
+	}
+	for _, job := range []string{"ingest", "post", "close"} {
+		cmd := exec.Command("sh", "../../scripts/cspbill-job", job)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 3) {
+			t.Fatalf("cspbill-job %s: %v\n%s", job, err, out)
+		}
+		if !strings.Contains(string(out), `"msg":"run finished"`) {
+			t.Errorf("cspbill-job %s logged no JSON summary:\n%s", job, out)
+		}
+	}
+	prev := time.Now().UTC().AddDate(0, 0, -time.Now().UTC().Day()).Format("2006-01")
+	if _, err := os.Stat(filepath.Join(dir, "out", prev, "invoices.csv")); err != nil {
+		t.Fatalf("close did not write the previous month %s: %v", prev, err)
 	}
 }
