@@ -1,0 +1,122 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cspbill/invoice"
+	"cspbill/invoice/output"
+	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
+)
+
+// skewed is a period source that adds one minor unit to the first invoice
+// and its first line, consistently, so the files agree with themselves but
+// not with the ledger.
+type skewed struct{ *periodSource }
+
+func (s skewed) Headers(fn func(invoice.Header) error) error {
+	first := true
+	return s.periodSource.Headers(func(h invoice.Header) error {
+		if first {
+			h.Net, h.Gross, first = h.Net+1, h.Gross+1, false
+		}
+		return fn(h)
+	})
+}
+
+func (s skewed) Lines(fn func(invoice.Line) error) error {
+	first := true
+	return s.periodSource.Lines(func(l invoice.Line) error {
+		if first {
+			l.Net, l.Gross, first = l.Net+1, l.Gross+1, false
+		}
+		return fn(l)
+	})
+}
+
+func TestClose_TieOutRefusesFilesThatDifferFromTheLedger(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l, err := ledger.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		d := Deps{Ledger: l}
+		out := t.TempDir()
+		if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
+			t.Fatal(err)
+		}
+		oct, _ := invoice.ParseMonth("2026-10")
+		if _, err := Close(ctx, d, CloseOptions{Period: oct, Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		bk, err := loadState(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := &periodSource{ctx: ctx, l: l, book: bk.book, period: oct}
+		bad := t.TempDir()
+		staged, err := output.Stage(ctx, bad, "2026-10", skewed{src}, output.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tieOut(ctx, l, oct, staged)
+		if err == nil || !strings.Contains(err.Error(), "tie-out 2026-10: invoice INV-2026-10-000001 in the files") {
+			t.Fatalf("tie-out accepted files one cent off: %v", err)
+		}
+		staged.Discard()
+		if _, err := os.Stat(filepath.Join(bad, "2026-10")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("files published after a failed tie-out: %v", err)
+		}
+		// The honest source ties out.
+		staged, err = output.Stage(ctx, bad, "2026-10", src, output.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer staged.Discard()
+		if err := tieOut(ctx, l, oct, staged); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestPost_DryRunWritesNothingAndSecondPostPostsNothing(t *testing.T) {
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	d := Deps{Ledger: l}
+	if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		n := 0
+		for _, err := range l.Posted(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		return n
+	}
+	asOf := invoice.MustDate("2026-10-31")
+	s, err := Post(ctx, d, asOf, true)
+	if err != nil || s.Posted == 0 || count() != 0 {
+		t.Fatalf("dry run: %+v %v, ledger holds %d", s, err, count())
+	}
+	would := s.Posted
+	if s, err = Post(ctx, d, asOf, false); err != nil || s.Posted != would || count() != would {
+		t.Fatalf("post: %d posted (dry run said %d), ledger %d, %v", s.Posted, would, count(), err)
+	}
+	if s, err = Post(ctx, d, asOf, false); err != nil || s.Posted != 0 || count() != would {
+		t.Fatalf("second post posted %d, %v", s.Posted, err)
+	}
+}
