@@ -164,24 +164,29 @@ func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
 			return nil, err
 		}
 	}
-	for _, status := range []string{ledger.Accepted, ledger.Held} {
-		err := each(csvin.KindOrders, status, func(rec ledger.SourceRecord) error {
-			var o invoice.Order
-			if err := decodeRecord(rec, &o); err != nil {
+	// Accepted and held records of the three kinds the rules schedule,
+	// loaded as they were accepted.
+	kept := func(kind string, put func(rec ledger.SourceRecord) error) error {
+		for _, status := range []string{ledger.Accepted, ledger.Held} {
+			if err := each(kind, status, put); err != nil {
 				return err
 			}
-			o.Src = srcOf(rec)
-			b.PutOrder(o, rec.Hash)
-			p, _ := b.Order(o.Key())
-			lb.order = append(lb.order, p)
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		return nil
 	}
-	for _, status := range []string{ledger.Accepted, ledger.Held} {
-		err := each(csvin.KindCancellations, status, func(rec ledger.SourceRecord) error {
+	err := kept(csvin.KindOrders, func(rec ledger.SourceRecord) error {
+		var o invoice.Order
+		if err := decodeRecord(rec, &o); err != nil {
+			return err
+		}
+		o.Src = srcOf(rec)
+		b.PutOrder(o, rec.Hash)
+		p, _ := b.Order(o.Key())
+		lb.order = append(lb.order, p)
+		return nil
+	})
+	if err == nil {
+		err = kept(csvin.KindCancellations, func(rec ledger.SourceRecord) error {
 			var c invoice.Cancellation
 			if err := decodeRecord(rec, &c); err != nil {
 				return err
@@ -192,12 +197,9 @@ func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
 			b.PutCancellation(c, rec.Hash, rec.Status == ledger.Held && rec.Rule == "K6")
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
-	for _, status := range []string{ledger.Accepted, ledger.Held} {
-		err := each(csvin.KindRenewals, status, func(rec ledger.SourceRecord) error {
+	if err == nil {
+		err = kept(csvin.KindRenewals, func(rec ledger.SourceRecord) error {
 			var n invoice.Renewal
 			if err := decodeRecord(rec, &n); err != nil {
 				return err
@@ -206,9 +208,9 @@ func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
 			b.PutRenewal(n, rec.Hash)
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(lb.order, func(i, j int) bool { return lb.order[i].Src.ID < lb.order[j].Src.ID })
 	return lb, nil
