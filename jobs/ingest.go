@@ -54,6 +54,11 @@ func Ingest(ctx context.Context, d Deps, inbox string) (Summary, error) {
 				log.Info("file already loaded, skipped", "file", f.Name)
 				continue
 			}
+			if fc.Error != "" {
+				s.FilesRejected++
+				log.Error("file rejected whole, nothing loaded", "file", f.Name, "error", fc.Error)
+				continue
+			}
 			s.Read += fc.Read
 			s.Accepted += fc.Accepted
 			s.Rejected += fc.Rejected
@@ -174,9 +179,6 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 	})
 	if err != nil {
 		return fc, false, fmt.Errorf("inbox file %s: %w", f.Name, err)
-	}
-	if reload {
-		fc.Rejected = 1
 	}
 	return fc, reload, nil
 }

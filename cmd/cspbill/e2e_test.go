@@ -149,7 +149,7 @@ func TestE2E_CloseTwoMonths(t *testing.T) {
 		for _, want := range []string{
 			"orders.csv                       read 44 = accepted 27 + rejected 17 (held 0)",
 			"cancellations.csv                read 12 = accepted 10 + rejected 2 (held 2)",
-			"rows read 116, accepted 89, rejected 27, held 2",
+			"rejected whole 0), rows read 116, accepted 89, rejected 27, held 2",
 		} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("ingest summary lacks %q:\n%s", want, r.stdout)
@@ -221,6 +221,23 @@ func TestE2E_CloseTwoMonths(t *testing.T) {
 		}
 		ledgerState(t, url)
 	})
+}
+
+func TestE2E_FileRejectedWhole(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "orders-bad.csv"), []byte("order_id,line_no,customer_id\nO1,1,C1\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "customers-utf16.csv"), []byte("\xff\xfec\x00u\x00"), 0o600)
+	r := cspbill(t, nil, "ingest", "--inbox", dir, "--db=sqlite:"+filepath.Join(dir, "l.db"))
+	wantCode(t, r, 3, "ingest of bad files")
+	for _, want := range []string{
+		`orders-bad.csv                   REJECTED WHOLE: orders-bad.csv:1: missing column "order_date", "sku_id", "term", "billing_plan", "quantity", "subscription_id", "auto_renew" (found: order_id, line_no, customer_id)`,
+		`customers-utf16.csv              REJECTED WHOLE: customers-utf16.csv: not valid UTF-8: the file is UTF-16; save it as "CSV UTF-8"`,
+		"files 2 (skipped 0, rejected whole 2), rows read 0, accepted 0, rejected 0, held 0",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
 }
 
 func TestE2E_UsageAndHelp(t *testing.T) {

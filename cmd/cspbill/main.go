@@ -241,8 +241,8 @@ func printSummary(w io.Writer, s jobs.Summary) {
 			fmt.Fprintf(w, "  %-32s read %d = accepted %d + rejected %d (held %d)\n", f.Name, f.Read, f.Accepted, f.Rejected, f.Held)
 		}
 	}
-	fmt.Fprintf(w, "  files %d (skipped %d), rows read %d, accepted %d, rejected %d, held %d\n",
-		len(s.Files), s.FilesSkipped, s.Read, s.Accepted, s.Rejected, s.Held)
+	fmt.Fprintf(w, "  files %d (skipped %d, rejected whole %d), rows read %d, accepted %d, rejected %d, held %d\n",
+		len(s.Files), s.FilesSkipped, s.FilesRejected, s.Read, s.Accepted, s.Rejected, s.Held)
 	fmt.Fprintf(w, "  transactions posted %d, invoices written %d", s.Posted, s.Invoices)
 	if len(s.Periods) > 0 {
 		fmt.Fprintf(w, ", periods closed %v", s.Periods)
