@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -255,5 +254,3 @@ func (r reader) rebind(q string) string {
 	}
 	return q
 }
-
-var _ = sql.ErrNoRows

@@ -3,8 +3,8 @@ package ledger
 import (
 	"context"
 	"database/sql/driver"
-	"sync"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"

@@ -3,8 +3,8 @@ package ledger
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"slices"
@@ -40,8 +40,8 @@ type Txn struct {
 	ChargeStart    string // "YYYY-MM-DD"
 	ChargeEnd      string // "YYYY-MM-DD" or "" (perpetual)
 	Quantity       int64
-	Net, Tax       int64 // minor units; credits negative
-	Gross          int64 // = Net + Tax
+	Net, Tax       int64  // minor units; credits negative
+	Gross          int64  // = Net + Tax
 	Source         string // "file:line" of the source record
 	CreditsKey     string // for a credit: the Key of the charge it credits
 	Postings       []Posting
@@ -63,20 +63,32 @@ func (t *Txn) Hash() string {
 		}
 		return cmpInt(a.Amount, b.Amount)
 	})
-	// JSON of a fixed struct is a deterministic, unambiguous encoding.
-	b, err := json.Marshal(struct {
-		Key, Date, CustomerID, Currency, ChargeType, OrderID string
-		LineNo                                                int
-		SubscriptionID, SKU, Description, ChargeStart        string
-		ChargeEnd                                             string
-		Quantity, Net, Tax, Gross                             int64
-		Source, CreditsKey                                    string
-		Postings                                              []Posting
-	}{t.Key, t.Date, t.CustomerID, t.Currency, t.ChargeType, t.OrderID, t.LineNo,
-		t.SubscriptionID, t.SKU, t.Description, t.ChargeStart, t.ChargeEnd,
-		t.Quantity, t.Net, t.Tax, t.Gross, t.Source, t.CreditsKey, ps})
-	if err != nil {
-		panic(err) // strings and integers always marshal
+	// Each field length-prefixed, so no two different transactions
+	// encode alike. Changing this encoding changes every stored hash:
+	// bump the "v1" and re-hash in a migration.
+	b := make([]byte, 0, 512)
+	b = append(b, "cspbill txn v1"...)
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	num := func(n int64) { b = binary.AppendVarint(b, n) }
+	for _, s := range []string{t.Key, t.Date, t.CustomerID, t.Currency, t.ChargeType, t.OrderID} {
+		str(s)
+	}
+	num(int64(t.LineNo))
+	for _, s := range []string{t.SubscriptionID, t.SKU, t.Description, t.ChargeStart, t.ChargeEnd} {
+		str(s)
+	}
+	for _, n := range []int64{t.Quantity, t.Net, t.Tax, t.Gross} {
+		num(n)
+	}
+	str(t.Source)
+	str(t.CreditsKey)
+	num(int64(len(ps)))
+	for _, p := range ps {
+		str(p.Account)
+		num(p.Amount)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

@@ -61,7 +61,10 @@ func TestPostRefusesUnbalanced(t *testing.T) {
 	}{
 		{"postings do not sum to zero", func(x *ledger.Txn) { x.Postings[1].Amount-- }, ledger.ErrUnbalanced, "postings sum to -1, not 0"},
 		{"gross is not net + tax", func(x *ledger.Txn) { x.Gross++; x.Postings[0].Amount++; x.Postings[1].Amount-- }, ledger.ErrUnbalanced, "gross 111 != net 100 + tax 10"},
-		{"receivable is not gross", func(x *ledger.Txn) { x.Postings[0].Amount -= 5; x.Postings = append(x.Postings, ledger.Posting{Account: "suspense", Amount: 5}) }, ledger.ErrUnbalanced, "receivable postings 105 != gross 110"},
+		{"receivable is not gross", func(x *ledger.Txn) {
+			x.Postings[0].Amount -= 5
+			x.Postings = append(x.Postings, ledger.Posting{Account: "suspense", Amount: 5})
+		}, ledger.ErrUnbalanced, "receivable postings 105 != gross 110"},
 		{"one posting", func(x *ledger.Txn) { x.Postings = x.Postings[:1] }, ledger.ErrUnbalanced, "1 posting(s)"},
 		{"no key", func(x *ledger.Txn) { x.Key = "" }, ledger.ErrInvalid, "empty business key"},
 		{"timestamp for a date", func(x *ledger.Txn) { x.Date = "2026-10-15T00:00:00Z" }, ledger.ErrInvalid, "is not YYYY-MM-DD"},
@@ -170,4 +173,28 @@ func TestLookupAndPosted(t *testing.T) {
 			t.Errorf("Posted: %d txns, [7] = %+v", len(all), all[7])
 		}
 	})
+}
+
+func TestHashIgnoresWhenNotWhat(t *testing.T) {
+	a := charge("H/1", "C1", "USD", "2026-10", 100, 10)
+	b := a
+	b.Period, b.Invoiced = "2026-12", false
+	b.Postings = []ledger.Posting{a.Postings[2], a.Postings[0], a.Postings[1]}
+	if a.Hash() != b.Hash() {
+		t.Error("period, invoiced or posting order changed the hash")
+	}
+	for name, edit := range map[string]func(x *ledger.Txn){
+		"net":         func(x *ledger.Txn) { x.Net++; x.Gross++ },
+		"description": func(x *ledger.Txn) { x.Description += " " },
+		"account":     func(x *ledger.Txn) { x.Postings[1].Account = "revenue:x" },
+		"shifted":     func(x *ledger.Txn) { x.OrderID, x.SubscriptionID = x.OrderID+"S", x.SubscriptionID[1:] },
+		"credits":     func(x *ledger.Txn) { x.CreditsKey = "K" },
+	} {
+		c := a
+		c.Postings = append([]ledger.Posting(nil), a.Postings...)
+		edit(&c)
+		if c.Hash() == a.Hash() {
+			t.Errorf("%s: same hash", name)
+		}
+	}
 }
