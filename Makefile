@@ -11,6 +11,8 @@ build:
 # variable they use postgres://postgres@127.0.0.1:5432/test?sslmode=disable and
 # fail if it cannot be reached; otherwise they skip with a notice.
 test:
+	@if [ -z "$$CSPBILL_TEST_POSTGRES" ] && [ "$$CI" != "true" ]; then \
+	  echo "NOTICE: PostgreSQL tests will be SKIPPED: set CSPBILL_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to run them"; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
