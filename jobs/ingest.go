@@ -98,89 +98,113 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 		fc.Skipped = loaded
 		return fc, false, err
 	}
-	var recs []ledger.SourceRecord
+	// The file's rows stream into the ledger in batches, inside one database
+	// transaction with the file's own row: all of it is loaded, or nothing.
 	var ferr error
+	released := []invoice.Cancellation(nil)
+	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+		batch := make([]ledger.SourceRecord, 0, ingestBatch)
+		flush := func() error {
+			err := tx.AddRecords(ctx, batch)
+			batch = batch[:0]
+			return err
+		}
+		sink := func(r ledger.SourceRecord) error {
+			fc.Read++
+			switch r.Status {
+			case ledger.Rejected:
+				fc.Rejected++
+			case ledger.Held:
+				fc.Held++
+				fc.Accepted++
+			default:
+				fc.Accepted++
+			}
+			r.RunID = runID
+			batch = append(batch, r)
+			if len(batch) == cap(batch) {
+				return flush()
+			}
+			return nil
+		}
+		if ferr = readFile(d, f, book, sink); ferr != nil {
+			return ferr
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		file := &ledger.InboxFile{Name: f.Name, Hash: hash, Kind: f.Kind, RowsRead: int64(fc.Read),
+			RowsAccepted: int64(fc.Accepted), RowsRejected: int64(fc.Rejected), RunID: runID}
+		if _, err := tx.AddFile(ctx, file); err != nil {
+			return err
+		}
+		released = book.Release() // K6: held cancellations whose order line arrived
+		return releaseHeld(ctx, tx, released)
+	})
+	var fileErr *csvin.FileError
+	if errors.As(ferr, &fileErr) {
+		// Rejected whole: nothing from it is loaded; one reject row says why,
+		// and the file is recorded so the same bytes are not judged again.
+		fc = FileCount{Name: f.Name, Kind: f.Kind, Error: ferr.Error()}
+		err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+			rec := []ledger.SourceRecord{{Kind: f.Kind, Key: f.Name, Hash: hash, Raw: `{"row":{}}`, File: f.Name, Line: int64(fileErr.Line),
+				Status: ledger.Rejected, Rule: "FILE", Message: "file rejected whole, nothing loaded: " + ferr.Error(), RunID: runID}}
+			if err := tx.AddRecords(ctx, rec); err != nil {
+				return err
+			}
+			_, err := tx.AddFile(ctx, &ledger.InboxFile{Name: f.Name, Hash: hash, Kind: f.Kind, RunID: runID})
+			return err
+		})
+		reload = true
+	}
+	if err != nil {
+		return fc, false, fmt.Errorf("inbox file %s: %w", f.Name, err)
+	}
+	return fc, reload, nil
+}
+
+// ingestBatch is how many source records go to the database at once.
+const ingestBatch = 5000
+
+// readFile reads one inbox file through the rules' book into sink.
+func readFile(d Deps, f csvin.File, book *invoice.Book, sink func(ledger.SourceRecord) error) error {
 	switch f.Kind {
 	case csvin.KindCustomers:
-		recs, ferr = readKind(d, f, func(r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		return readKind(d, f, sink, func(r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			out, rej := book.AddCustomer(rawCustomer(r), src)
 			return out, rej, nil
 		}, func(r *csvin.CustomerRow) (string, []string) { return r.CustomerID, rawCustomer(r).Values() })
 	case csvin.KindCatalog:
-		recs, ferr = readKind(d, f, func(r *csvin.CatalogRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		return readKind(d, f, sink, func(r *csvin.CatalogRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			out, rej := book.AddPrice(rawCatalog(r), src)
 			return out, rej, nil
 		}, func(r *csvin.CatalogRow) (string, []string) {
 			return strings.Join([]string{r.SKUID, r.Term, r.Currency, r.EffectiveFrom}, "/"), rawCatalog(r).Values()
 		})
 	case csvin.KindTaxes:
-		recs, ferr = readKind(d, f, func(r *csvin.TaxRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		return readKind(d, f, sink, func(r *csvin.TaxRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			out, rej := book.AddTax(rawTax(r), src)
 			return out, rej, nil
 		}, func(r *csvin.TaxRow) (string, []string) { return r.Country, rawTax(r).Values() })
 	case csvin.KindOrders:
-		recs, ferr = readKind(d, f, func(r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		return readKind(d, f, sink, func(r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			o, out, rej := book.AddOrder(rawOrder(r), src)
 			return out, rej, o
 		}, func(r *csvin.OrderRow) (string, []string) { return rawOrder(r).Key(), rawOrder(r).Values() })
 	case csvin.KindCancellations:
-		recs, ferr = readKind(d, f, func(r *csvin.CancellationRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		return readKind(d, f, sink, func(r *csvin.CancellationRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			c, out, rej := book.AddCancellation(rawCancellation(r), src)
 			return out, rej, c
 		}, func(r *csvin.CancellationRow) (string, []string) {
 			return rawCancellation(r).Key(), rawCancellation(r).Values()
 		})
 	case csvin.KindRenewals:
-		recs, ferr = readKind(d, f, func(r *csvin.RenewalRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+		return readKind(d, f, sink, func(r *csvin.RenewalRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			n, out, rej := book.AddRenewal(rawRenewal(r), src)
 			return out, rej, n
 		}, func(r *csvin.RenewalRow) (string, []string) { return r.SubscriptionID, rawRenewal(r).Values() })
-	default:
-		return fc, false, fmt.Errorf("inbox file %s: unknown kind %q", f.Name, f.Kind)
 	}
-	var fileErr *csvin.FileError
-	if errors.As(ferr, &fileErr) {
-		// Rejected whole: nothing from it is loaded; one reject row says why.
-		recs = []ledger.SourceRecord{{Kind: f.Kind, Key: f.Name, Hash: hash, Raw: `{"row":{}}`, File: f.Name, Line: 1,
-			Status: ledger.Rejected, Rule: "FILE", Message: "file rejected whole, nothing loaded: " + ferr.Error(), RunID: runID}}
-		fc.Error = ferr.Error()
-		reload = true
-	} else if ferr != nil {
-		return fc, false, ferr
-	}
-	for _, r := range recs {
-		switch r.Status {
-		case ledger.Rejected:
-			fc.Rejected++
-		case ledger.Held:
-			fc.Held++
-			fc.Accepted++
-		default:
-			fc.Accepted++
-		}
-		if r.Rule != "FILE" {
-			fc.Read++
-		}
-	}
-	released := book.Release() // K6: held cancellations whose order line arrived
-	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
-		file := &ledger.InboxFile{Name: f.Name, Hash: hash, Kind: f.Kind, RowsRead: int64(fc.Read),
-			RowsAccepted: int64(fc.Accepted), RowsRejected: int64(fc.Read - fc.Accepted), RunID: runID}
-		if _, err := tx.AddFile(ctx, file); err != nil {
-			return err
-		}
-		for i := range recs {
-			recs[i].RunID = runID
-		}
-		if err := tx.AddRecords(ctx, recs); err != nil {
-			return err
-		}
-		return releaseHeld(ctx, tx, released)
-	})
-	if err != nil {
-		return fc, false, fmt.Errorf("inbox file %s: %w", f.Name, err)
-	}
-	return fc, reload, nil
+	return fmt.Errorf("inbox file %s: unknown kind %q", f.Name, f.Kind)
 }
 
 // releaseHeld marks the K6-held cancellations whose order arrived as accepted.
@@ -199,23 +223,22 @@ func releaseHeld(ctx context.Context, tx *ledger.Tx, released []invoice.Cancella
 
 // readKind validates a file whole, then reads it row by row through add,
 // turning every row into a source record.
-func readKind[T csvin.Record](d Deps, f csvin.File, add func(*T, invoice.Source) (invoice.Outcome, *invoice.Reject, any),
-	ident func(*T) (string, []string)) ([]ledger.SourceRecord, error) {
+func readKind[T csvin.Record](d Deps, f csvin.File, sink func(ledger.SourceRecord) error,
+	add func(*T, invoice.Source) (invoice.Outcome, *invoice.Reject, any), ident func(*T) (string, []string)) error {
 	open := func() (*os.File, error) { return os.Open(f.Path) }
 	fh, err := open()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	stats, _, err := csvin.Validate[T](f.Name, fh)
 	fh.Close()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if fh, err = open(); err != nil {
-		return nil, err
+		return err
 	}
 	defer fh.Close()
-	var recs []ledger.SourceRecord
 	bar, done := d.bar(stats.Read, "reading "+f.Name)
 	defer done()
 	_, rowErrs, err := csvin.Read[T](f.Name, fh, func(line int, row *T) error {
@@ -231,17 +254,19 @@ func readKind[T csvin.Record](d Deps, f csvin.File, add func(*T, invoice.Source)
 		if rej != nil {
 			rec.Rule, rec.Message = rej.Rule, rej.FullMessage()
 		}
-		recs = append(recs, rec)
-		return nil
+		return sink(rec)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, re := range rowErrs {
-		recs = append(recs, ledger.SourceRecord{Kind: f.Kind, Key: "", Hash: "", Raw: `{"row":{}}`, File: f.Name, Line: int64(re.Line),
+		err := sink(ledger.SourceRecord{Kind: f.Kind, Key: "", Hash: "", Raw: `{"row":{}}`, File: f.Name, Line: int64(re.Line),
 			Status: ledger.Rejected, Rule: "CSV", Message: re.Error()})
+		if err != nil {
+			return err
+		}
 	}
-	return recs, nil
+	return nil
 }
 
 func typedIfKept(out invoice.Outcome, record any) any {
