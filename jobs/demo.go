@@ -19,7 +19,7 @@ func Demo(ctx context.Context, d Deps, inbox fs.FS, period invoice.Month, out st
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return ingest, closed, err
 	}
-	names, err := fs.Glob(inbox, "inbox/*.csv")
+	names, err := fs.Glob(inbox, "inbox/*.csv") // the recon files stay out of the inbox
 	if err != nil {
 		return ingest, closed, err
 	}
@@ -33,6 +33,22 @@ func Demo(ctx context.Context, d Deps, inbox fs.FS, period invoice.Month, out st
 	}
 	closed, err = Close(ctx, d, CloseOptions{Period: period, Out: out, BillFrom: period, PerCustomer: true})
 	return ingest, closed, err
+}
+
+// DemoReconcile reconciles the demo period against the bundled Partner
+// Center file, which carries a few deliberate differences
+// (fixtures/recon/README.md).
+func DemoReconcile(ctx context.Context, d Deps, bundle fs.FS, period invoice.Month, out string) (Summary, error) {
+	dir := filepath.Join(out, "demo-inbox")
+	file, mapping := filepath.Join(dir, "recon-"+period.String()+".csv"), filepath.Join(dir, "map-"+period.String()+".csv")
+	if err := copyFile(bundle, "recon/recon-"+period.String()+".csv", file); err != nil {
+		return Summary{}, err
+	}
+	if err := copyFile(bundle, "recon/map-"+period.String()+".csv", mapping); err != nil {
+		return Summary{}, err
+	}
+	s, _, err := Reconcile(ctx, d, ReconcileOptions{Period: period, File: file, Map: mapping, Out: out})
+	return s, err
 }
 
 func copyFile(src fs.FS, name, dst string) error {

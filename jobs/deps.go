@@ -77,17 +77,20 @@ type Summary struct {
 	FilesSkipped int         `json:"files_skipped"`
 	// FilesRejected counts files rejected whole (not CSV, not UTF-8, a
 	// required column missing): none of their rows is read or loaded.
-	FilesRejected int      `json:"files_rejected"`
-	Read          int      `json:"rows_read"`
-	Accepted      int      `json:"rows_accepted"`
-	Rejected      int      `json:"rows_rejected"`
-	Held          int      `json:"held"`
-	Posted        int      `json:"transactions_posted"`
-	Invoices      int      `json:"invoices_written"`
-	Periods       []string `json:"periods_closed,omitempty"`
-	Out           string   `json:"out,omitempty"`
-	Seconds       float64  `json:"seconds"`
-	DryRun        bool     `json:"dry_run,omitempty"`
+	FilesRejected int `json:"files_rejected"`
+	Read          int `json:"rows_read"`
+	Accepted      int `json:"rows_accepted"`
+	Rejected      int `json:"rows_rejected"`
+	Held          int `json:"held"`
+	Posted        int `json:"transactions_posted"`
+	Invoices      int `json:"invoices_written"`
+	// Differences counts reconciliation lines that differ or are missing on
+	// one side.
+	Differences int      `json:"differences,omitempty"`
+	Periods     []string `json:"periods_closed,omitempty"`
+	Out         string   `json:"out,omitempty"`
+	Seconds     float64  `json:"seconds"`
+	DryRun      bool     `json:"dry_run,omitempty"`
 }
 
 // FileCount is one inbox file's control totals: read = accepted + rejected.
@@ -104,7 +107,9 @@ type FileCount struct {
 
 // NeedsAttention reports whether the run leaves rejected or held records
 // (exit code 3, so a timer can alert).
-func (s Summary) NeedsAttention() bool { return s.Rejected > 0 || s.Held > 0 || s.FilesRejected > 0 }
+func (s Summary) NeedsAttention() bool {
+	return s.Rejected > 0 || s.Held > 0 || s.FilesRejected > 0 || s.Differences > 0
+}
 
 // run wraps a job: lock, run record, summary.
 func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string, s *Summary) error) (Summary, error) {

@@ -46,9 +46,13 @@ func demo(ctx context.Context, c common, out string, log *slog.Logger, stdout, s
 		return finish("demo", closed, err, stdout, stderr)
 	}
 	code := finish("demo", closed, nil, stdout, stderr)
+	rs, err := jobs.DemoReconcile(ctx, d, fixtures.Inbox, period, out)
+	if rcode := finish("reconcile", rs, err, stdout, stderr); rcode == exitFailed || rcode == exitUsage {
+		return rcode
+	}
 	dir := filepath.Join(out, period.String())
 	fmt.Fprintf(stdout, "\nThe %s invoices are in %s:\n", period, dir)
-	for _, f := range []string{"invoices.xlsx", "invoices.csv", "invoice-lines.csv", "rejects.csv", "customers/"} {
+	for _, f := range []string{"invoices.xlsx", "invoices.csv", "invoice-lines.csv", "rejects.csv", "customers/", "reconciliation.xlsx", "reconciliation.csv"} {
 		fmt.Fprintf(stdout, "  %s\n", filepath.Join(dir, f))
 	}
 	fmt.Fprintln(stdout, "\nTotals by currency:")
@@ -70,6 +74,6 @@ func demo(ctx context.Context, c common, out string, log *slog.Logger, stdout, s
 		t := totals[code]
 		fmt.Fprintf(stdout, "  %s  net %14s  tax %12s  gross %14s\n", code, cur.Format(t[0]), cur.Format(t[1]), cur.Format(t[2]))
 	}
-	fmt.Fprintf(stdout, "\nThe ledger is %s. Exit code %d (3 means some fixture records are rejected or held on purpose: see rejects.csv).\n", ledger.Redact(db), code)
+	fmt.Fprintf(stdout, "\nThe ledger is %s. Exit code %d (3 means some fixture records are rejected or held, and Partner Center's file differs, on purpose: see rejects.csv and reconciliation.csv).\n", ledger.Redact(db), code)
 	return code
 }

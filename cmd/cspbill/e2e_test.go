@@ -176,6 +176,21 @@ func TestE2E_CloseTwoMonths(t *testing.T) {
 		posted := ledgerState(t, url)
 		first := snapshot(t, filepath.Join(out, "2026-10"))
 
+		// Reconciliation against Partner Center's file, in its own folder so
+		// the close's re-run below compares only the close's files.
+		recon := t.TempDir()
+		r = cspbill(t, nil, "reconcile", "--period", "2026-10", "--file", "../../fixtures/recon/recon-2026-10.csv",
+			"--map", "../../fixtures/recon/map-2026-10.csv", "--out", recon, db)
+		wantCode(t, r, 3, "reconcile 2026-10")
+		if !strings.Contains(r.stdout, "partner center rows 23, unreadable 0, lines that differ or are missing on one side 3") {
+			t.Errorf("reconcile summary:\n%s", r.stdout)
+		}
+		if b, err := os.ReadFile(filepath.Join(recon, "2026-10", "reconciliation.csv")); err != nil || !bytes.Contains(b, []byte("differs")) {
+			t.Errorf("reconciliation.csv: %v\n%s", err, b)
+		}
+		r = cspbill(t, nil, "reconcile", "--period", "2026-11", "--file", "../../fixtures/recon/recon-2026-10.csv", "--out", recon, db)
+		wantCode(t, r, 2, "reconcile an open period")
+
 		// Re-running changes nothing: no posting, byte-identical files.
 		r = cspbill(t, nil, "post", "--as-of", "2026-10-31", db)
 		if !strings.Contains(r.stdout, "transactions posted 0,") {

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"golang.org/x/term"
 
 	"cspbill/invoice"
@@ -49,6 +50,8 @@ Usage:
   cspbill post --as-of YYYY-MM-DD            post everything due through that day
   cspbill close --period YYYY-MM --out DIR [--bill-from YYYY-MM]
                                              post, lock, and write OUT/YYYY-MM/…
+  cspbill reconcile --period YYYY-MM --file RECON.csv --out DIR [--map MAP.csv] [--tolerance 0.01]
+                                             hold a closed period against Partner Center's file
   cspbill schedule                           run the jobs on cron schedules until stopped
   cspbill demo --out DIR                     a whole close on the bundled fixtures
   cspbill migrate                            apply the ledger's migrations
@@ -99,6 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c.register(fs)
 	var (
 		inbox, out, asOf, period, billFrom string
+		reconFile, reconMap, tolerance     string
 		dryRun                             bool
 		sched                              scheduleFlags
 	)
@@ -114,6 +118,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&billFrom, "bill-from", "", "first billed month, YYYY-MM (first close only; default the period)")
 		fs.BoolVar(&dryRun, "dry-run", false, "show what would be posted and billed, write nothing")
 		fs.BoolVar(&c.perCustomer, "per-customer", false, "also write OUT/YYYY-MM/customers/<id>/<invoice>.csv and .xlsx")
+	case "reconcile":
+		fs.StringVar(&period, "period", "", "the closed month to reconcile, YYYY-MM (required)")
+		fs.StringVar(&reconFile, "file", "", "Partner Center's reconciliation CSV (required)")
+		fs.StringVar(&reconMap, "map", "", "optional mapping CSV: kind,partner_center_id,cspbill_id")
+		fs.StringVar(&out, "out", "", "folder for reconciliation.csv and .xlsx (required)")
+		fs.StringVar(&tolerance, "tolerance", "0.01", "rounding tolerance per unit, in the currency's major unit")
 	case "demo":
 		fs.StringVar(&out, "out", "out", "folder for the invoice files")
 	case "schedule":
@@ -145,6 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Parse every argument before touching the ledger.
 	var asOfDay invoice.Date
 	var month, from invoice.Month
+	var tol decimal.Decimal
 	switch cmd {
 	case "ingest":
 		if inbox == "" {
@@ -165,6 +176,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if from, err = invoice.ParseMonth(billFrom); err != nil {
 				return usageErr("--bill-from: %v", err)
 			}
+		}
+	case "reconcile":
+		if month, err = invoice.ParseMonth(period); err != nil {
+			return usageErr("--period: %v", err)
+		}
+		if reconFile == "" || out == "" {
+			return usageErr("--file and --out are required")
+		}
+		if tol, err = invoice.ParseDecimal(tolerance); err != nil || tol.IsNegative() {
+			return usageErr("--tolerance %q: want a decimal of zero or more", tolerance)
 		}
 	case "schedule":
 		if err := sched.check(); err != nil {
@@ -194,6 +215,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		s, err = jobs.Post(ctx, d, asOfDay, dryRun)
 	case "close":
 		s, err = jobs.Close(ctx, d, jobs.CloseOptions{Period: month, Out: out, BillFrom: from, PerCustomer: c.perCustomer, DryRun: dryRun})
+	case "reconcile":
+		s, _, err = jobs.Reconcile(ctx, d, jobs.ReconcileOptions{Period: month, File: reconFile, Map: reconMap, Out: out, Tolerance: tol})
 	case "schedule":
 		err = runSchedule(ctx, d, sched, stdout)
 		if err == nil {
@@ -231,6 +254,11 @@ func printSummary(w io.Writer, s jobs.Summary) {
 		dry = " (dry run: nothing written)"
 	}
 	fmt.Fprintf(w, "%s run %s%s\n", s.Command, s.RunID, dry)
+	if s.Command == "reconcile" {
+		fmt.Fprintf(w, "  partner center rows %d, unreadable %d, lines that differ or are missing on one side %d (see %s)\n",
+			s.Read, s.Rejected, s.Differences, s.Out)
+		return
+	}
 	for _, f := range s.Files {
 		switch {
 		case f.Skipped:

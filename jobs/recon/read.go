@@ -32,7 +32,7 @@ var (
 // rounded here).
 type Row struct {
 	File string
-	Line int   // physical line of the row (its first line), the header is line 1
+	Line int // physical line of the row (its first line), the header is line 1
 	// Lines, on a row netted from several (Match nets rows sharing a
 	// ReferenceId), are the lines of every row in it, in file order.
 	Lines []int

@@ -1,0 +1,523 @@
+package recon
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"cspbill/invoice"
+)
+
+// LedgerLine is what reconciliation needs of one invoice line of the period
+// (ledger.Line, SPEC §4 invoice-lines.csv). Amounts are minor units of
+// Currency; a credit has negative amounts and a positive quantity.
+type LedgerLine struct {
+	InvoiceNumber  string
+	CustomerID     string
+	Currency       invoice.Currency
+	ChargeType     string
+	OrderID        string
+	LineNo         int
+	SubscriptionID string
+	SKU            string
+	ChargeStart    invoice.Date
+	ChargeEnd      invoice.Date
+	Quantity       int64
+	Net, Tax       int64
+	Gross          int64
+	Source         string // file:line of the record the line comes from
+}
+
+// Customer is what matching needs of a customer: its id and its domain.
+type Customer struct {
+	ID     string
+	Domain string
+}
+
+// DefaultTolerance is the rounding allowed per unit of quantity, in the
+// currency's major unit: Partner Center truncates where cspbill rounds half
+// away from zero, so a line of q units may differ by up to about q cents.
+var DefaultTolerance = decimal.New(1, -2)
+
+// Options tune Match.
+type Options struct {
+	// Tolerance per unit of quantity, in the currency's major unit; a line
+	// of quantity q matches when its amounts differ by at most Tolerance × q.
+	// Zero means DefaultTolerance; a negative value means none (exact).
+	Tolerance decimal.Decimal
+	// Map translates Partner Center ids (--map FILE).
+	Map Map
+}
+
+// Kind says how a line reconciled.
+type Kind string
+
+// The four kinds, in the order reports list them.
+const (
+	Matched           Kind = "matched"             // same line on both sides, amounts within the tolerance
+	Differs           Kind = "differs"             // same line, quantity or an amount outside the tolerance
+	PartnerCenterOnly Kind = "partner_center_only" // billed by Partner Center, not in the ledger's period
+	LedgerOnly        Kind = "ledger_only"         // invoiced by cspbill, not in Partner Center's file
+)
+
+// Kinds lists the kinds in report order.
+var Kinds = []Kind{Matched, Differs, PartnerCenterOnly, LedgerOnly}
+
+// Item is one line of the reconciliation: a ledger line, a Partner Center
+// row, or both.
+type Item struct {
+	Kind           Kind
+	CustomerID     string // cspbill's; "" for a row of a customer it does not know
+	Currency       invoice.Currency
+	ChargeType     string
+	OrderID        string
+	SubscriptionID string
+	SKU            string // the ledger's sku_id, or the row's mapped or Partner Center SKU
+	ChargeStart    invoice.Date
+	Ledger         *LedgerLine // nil for PartnerCenterOnly
+	Row            *Row        // nil for LedgerOnly
+	// Delta is Partner Center's Subtotal minus the ledger's net, in major
+	// units (a missing side counts as zero), so the deltas of a customer add
+	// up to what Partner Center billed more than cspbill.
+	Delta decimal.Decimal
+	// DeltaTotal is Total minus gross, when they were compared (GrossCompared).
+	DeltaTotal    decimal.Decimal
+	GrossCompared bool
+	Note          string
+}
+
+// Report is the outcome of Match.
+type Report struct {
+	Period    string
+	Tolerance decimal.Decimal // per unit, as applied
+	Items     []Item
+	Counts    map[Kind]int
+	Rows      int // Partner Center rows given to Match, before netting
+	Netted    int // rows removed by netting (a pair netted into one counts 1)
+	Lines     int // ledger lines given to Match
+	// Rejects are the rows of the file that could not be read (ReadFile's
+	// row errors); the caller sets them so that Write reports them and
+	// HasDifferences counts them.
+	Rejects []*RowError
+}
+
+// HasDifferences reports whether anything did not reconcile: a line that
+// differs or is on one side only, or a row of the file that could not be
+// read. The command exits 3 when it is true.
+func (r Report) HasDifferences() bool {
+	return r.Counts[Differs]+r.Counts[PartnerCenterOnly]+r.Counts[LedgerOnly]+len(r.Rejects) > 0
+}
+
+// normType compares charge types as Partner Center may spell them:
+// "cycleCharge", "CycleCharge", "cycle charge".
+func normType(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
+}
+
+// resolved is a row translated into cspbill's ids.
+type resolved struct {
+	row      *Row
+	customer string
+	custNote string
+	order    string
+	sub      string
+	skus     []string // cspbill sku_ids the row may stand for
+	sku      string   // the one shown in the report
+	ctype    string   // normType
+	used     bool
+}
+
+type bucketKey struct {
+	customer string
+	currency string
+	ctype    string
+	start    invoice.Date
+}
+
+// Match reconciles Partner Center's rows for a period with the ledger's
+// invoice lines of that period. Rows sharing a ReferenceId are first netted
+// into one. Each row is then paired with at most one ledger line and each
+// line with at most one row (see the package doc for what makes a pair);
+// pairs whose quantity and amounts agree within the tolerance are preferred,
+// so that when a key is shared the closest lines pair up.
+//
+// Items come out ordered by customer id, currency, charge start, order id,
+// subscription id, SKU, charges before credits, charge type, then ledger
+// order or file order; a row of an unknown customer sorts last.
+func Match(period string, ledger []LedgerLine, customers []Customer, rows []Row, opt Options) Report {
+	tol := opt.Tolerance
+	switch {
+	case tol.IsZero():
+		tol = DefaultTolerance
+	case tol.IsNegative():
+		tol = decimal.Zero
+	}
+	rep := Report{Period: period, Tolerance: tol, Counts: map[Kind]int{}, Rows: len(rows), Lines: len(ledger)}
+	netted, notes := netRows(rows)
+	rep.Netted = len(rows) - len(netted)
+
+	ids := map[string]bool{}
+	domains := map[string][]string{}
+	for _, c := range customers {
+		ids[c.ID] = true
+		if c.Domain != "" {
+			d := strings.ToLower(c.Domain)
+			domains[d] = append(domains[d], c.ID)
+		}
+	}
+	res := make([]*resolved, len(netted))
+	for i := range netted {
+		res[i] = resolve(&netted[i], opt.Map, ids, domains)
+	}
+
+	buckets := map[bucketKey][]int{}
+	for i := range ledger {
+		l := &ledger[i]
+		k := bucketKey{l.CustomerID, l.Currency.Code, normType(l.ChargeType), l.ChargeStart}
+		buckets[k] = append(buckets[k], i)
+	}
+	pairOf := make([]int, len(ledger)) // ledger line → index into res, or -1
+	for i := range pairOf {
+		pairOf[i] = -1
+	}
+	candidates := func(r *resolved) []int {
+		if r.customer == "" {
+			return nil
+		}
+		var out []int
+		for _, i := range buckets[bucketKey{r.customer, r.row.Currency.Code, r.ctype, r.row.ChargeStart}] {
+			if pairOf[i] < 0 && sameRef(&ledger[i], r) && sameSKU(&ledger[i], r) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	// Pass 1: pairs that agree; pass 2: the rest, first candidate in ledger order.
+	for pass := 1; pass <= 2; pass++ {
+		for j, r := range res {
+			if r.used {
+				continue
+			}
+			for _, i := range candidates(r) {
+				if pass == 1 && compare(&ledger[i], r.row, tol).Kind != Matched {
+					continue
+				}
+				pairOf[i], r.used = j, true
+				break
+			}
+		}
+	}
+
+	for i := range ledger {
+		l := &ledger[i]
+		it := Item{
+			CustomerID: l.CustomerID, Currency: l.Currency, ChargeType: l.ChargeType,
+			OrderID: l.OrderID, SubscriptionID: l.SubscriptionID, SKU: l.SKU, ChargeStart: l.ChargeStart,
+			Ledger: l,
+		}
+		if j := pairOf[i]; j >= 0 {
+			c := compare(l, res[j].row, tol)
+			it.Kind, it.Row, it.Delta, it.DeltaTotal, it.GrossCompared = c.Kind, res[j].row, c.Delta, c.DeltaTotal, c.GrossCompared
+			it.Note = joinNotes(c.Note, notes[res[j].row])
+		} else {
+			it.Kind = LedgerOnly
+			it.Delta = l.Currency.Decimal(l.Net).Neg()
+			it.Note = "not in Partner Center's file"
+		}
+		rep.Items = append(rep.Items, it)
+	}
+	for _, r := range res {
+		if r.used {
+			continue
+		}
+		row := r.row
+		it := Item{
+			Kind: PartnerCenterOnly, CustomerID: r.customer, Currency: row.Currency, ChargeType: row.ChargeType,
+			OrderID: r.order, SubscriptionID: r.sub, SKU: r.sku, ChargeStart: row.ChargeStart,
+			Row: row, Delta: row.Subtotal,
+		}
+		switch {
+		case r.custNote != "":
+			it.Note = r.custNote
+		case row.Subtotal.IsZero() && row.Total.IsZero() && row.Quantity.IsZero():
+			// A wipe-and-recreate that nets to nothing, with nothing in
+			// the ledger: both sides agree there is no charge.
+			it.Kind = Matched
+			it.Note = "nets to zero in Partner Center; nothing in the ledger"
+		default:
+			it.Note = "not in the ledger's lines of " + period
+		}
+		it.Note = joinNotes(it.Note, notes[row])
+		rep.Items = append(rep.Items, it)
+	}
+	slices.SortStableFunc(rep.Items, func(a, b Item) int {
+		if (a.CustomerID == "") != (b.CustomerID == "") {
+			if a.CustomerID == "" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(
+			strings.Compare(a.CustomerID, b.CustomerID),
+			strings.Compare(a.Currency.Code, b.Currency.Code),
+			cmp.Compare(a.ChargeStart, b.ChargeStart),
+			strings.Compare(a.OrderID, b.OrderID),
+			strings.Compare(a.SubscriptionID, b.SubscriptionID),
+			strings.Compare(a.SKU, b.SKU),
+			cmp.Compare(a.credit(), b.credit()), // charges before credits, as on the invoice
+			strings.Compare(a.ChargeType, b.ChargeType),
+		)
+	})
+	for _, it := range rep.Items {
+		rep.Counts[it.Kind]++
+	}
+	return rep
+}
+
+// credit reports whether the item gives money back: a ledger credit, or a
+// refund row.
+func (it *Item) credit() int {
+	if it.Ledger != nil && (it.Ledger.Net < 0 || it.Ledger.Gross < 0) || it.Ledger == nil && it.Row != nil && it.Row.refund() {
+		return 1
+	}
+	return 0
+}
+
+func joinNotes(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+// resolve translates a row's ids (the package doc states the rules).
+func resolve(row *Row, m Map, ids map[string]bool, domains map[string][]string) *resolved {
+	r := &resolved{row: row, ctype: normType(row.ChargeType), order: row.OrderID, sub: row.SubscriptionID}
+	if id, ok := lookup(m.Order, row.OrderID); ok {
+		r.order = id
+	}
+	if id, ok := lookup(m.Subscription, row.SubscriptionID); ok {
+		r.sub = id
+	}
+
+	// Customer: the mapping (by CustomerId, then by domain), then a
+	// customer_id equal to CustomerId, then a customer whose domain is
+	// CustomerDomainName.
+	if id, ok := lookup(m.Customer, row.CustomerID); ok {
+		r.customer = id
+	} else if id, ok := lookup(m.Customer, row.CustomerDomainName); ok {
+		r.customer = id
+	} else if row.CustomerID != "" && ids[row.CustomerID] {
+		r.customer = row.CustomerID
+	} else if d := domains[strings.ToLower(row.CustomerDomainName)]; row.CustomerDomainName != "" && len(d) == 1 {
+		r.customer = d[0]
+	} else if len(d) > 1 {
+		r.custNote = fmt.Sprintf("customer domain %s belongs to %s; map CustomerId %s with --map", row.CustomerDomainName, strings.Join(d, " and "), row.CustomerID)
+	} else {
+		r.custNote = fmt.Sprintf("unknown customer: CustomerId %s, CustomerDomainName %s", row.CustomerID, row.CustomerDomainName)
+	}
+
+	// SKU: a mapped "ProductId:SkuId", else a mapped ProductId; without a
+	// mapping, any of "ProductId:SkuId", ProductId and SkuId.
+	both := ""
+	if row.ProductID != "" && row.SKUID != "" {
+		both = row.ProductID + ":" + row.SKUID
+	}
+	if id, ok := lookup(m.SKU, both); ok {
+		r.skus = []string{id}
+	} else if id, ok := lookup(m.SKU, row.ProductID); ok {
+		r.skus = []string{id}
+	} else {
+		for _, s := range []string{both, row.ProductID, row.SKUID} {
+			if s != "" {
+				r.skus = append(r.skus, s)
+			}
+		}
+	}
+	r.sku = r.skus[0]
+	return r
+}
+
+// sameRef: the subscription when both sides have one, else the order.
+func sameRef(l *LedgerLine, r *resolved) bool {
+	if l.SubscriptionID != "" && r.sub != "" {
+		return strings.EqualFold(l.SubscriptionID, r.sub)
+	}
+	return l.OrderID != "" && strings.EqualFold(l.OrderID, r.order)
+}
+
+func sameSKU(l *LedgerLine, r *resolved) bool {
+	for _, s := range r.skus {
+		if strings.EqualFold(l.SKU, s) {
+			return true
+		}
+	}
+	return false
+}
+
+type comparison struct {
+	Kind          Kind
+	Delta         decimal.Decimal
+	DeltaTotal    decimal.Decimal
+	GrossCompared bool
+	Note          string
+}
+
+// compare checks a pair: the quantities must be equal, the ledger's net and
+// Partner Center's Subtotal within tol × quantity (the ledger's), and, when
+// the row carries a non-zero TaxTotal, gross and Total too.
+func compare(l *LedgerLine, r *Row, tol decimal.Decimal) comparison {
+	c := comparison{Kind: Matched}
+	cur := l.Currency
+	allow := tol.Mul(decimal.NewFromInt(l.Quantity))
+	qty := decimal.NewFromInt(l.Quantity)
+	c.Delta = r.Subtotal.Sub(cur.Decimal(l.Net))
+	var diffs, small []string
+	if !qty.Equal(r.Quantity) {
+		diffs = append(diffs, fmt.Sprintf("quantity: ledger %s, Partner Center %s", qty, r.Quantity))
+	}
+	check := func(what, ours, theirs string, delta decimal.Decimal) {
+		switch {
+		case delta.Abs().GreaterThan(allow):
+			diffs = append(diffs, fmt.Sprintf("%s: ledger %s, Partner Center %s, delta %s (tolerance %s)", what, ours, theirs, amount(delta, cur), amount(allow, cur)))
+		case !delta.IsZero():
+			small = append(small, fmt.Sprintf("%s delta %s", what, amount(delta, cur)))
+		}
+	}
+	check("net", cur.Format(l.Net), amount(r.Subtotal, cur), c.Delta)
+	if r.HasTax && !r.TaxTotal.IsZero() {
+		c.GrossCompared = true
+		c.DeltaTotal = r.Total.Sub(cur.Decimal(l.Gross))
+		check("gross", cur.Format(l.Gross), amount(r.Total, cur), c.DeltaTotal)
+	}
+	if len(diffs) > 0 {
+		c.Kind = Differs
+		c.Note = strings.Join(diffs, "; ")
+	} else if len(small) > 0 {
+		c.Note = "within tolerance " + amount(allow, cur) + ": " + strings.Join(small, ", ")
+	}
+	return c
+}
+
+// amount prints a decimal with at least the currency's decimals (more if it
+// has them: nothing Partner Center wrote is rounded away).
+func amount(d decimal.Decimal, c invoice.Currency) string {
+	if -d.Exponent() > c.Digits && !d.Equal(d.Round(c.Digits)) {
+		return d.String()
+	}
+	return d.StringFixed(c.Digits)
+}
+
+// netRows nets the rows sharing a ReferenceId into one (SPEC: a
+// wipe-and-recreate is summed, never deduplicated). Amounts add up;
+// quantities add up signed, a refund row counting negative, and the netted
+// quantity is the absolute value. The ids, dates and charge type are those
+// of the first row whose sign is that of the net (the charge that stands),
+// or of the first row when the net is zero. Rows of one ReferenceId but
+// another customer or currency are not netted with it; they get a note.
+// A netted row takes the place of the first row of its group.
+func netRows(rows []Row) ([]Row, map[*Row]string) {
+	type group struct {
+		idx  []int
+		keep int // index in out
+	}
+	groups := map[string]*group{}
+	var order []string
+	noted := map[int]string{}
+	for i := range rows {
+		ref := rows[i].ReferenceID
+		if ref == "" {
+			continue
+		}
+		g := groups[ref]
+		if g == nil {
+			g = &group{}
+			groups[ref] = g
+			order = append(order, ref)
+		}
+		if len(g.idx) > 0 {
+			first := &rows[g.idx[0]]
+			if !strings.EqualFold(first.CustomerID, rows[i].CustomerID) ||
+				!strings.EqualFold(first.CustomerDomainName, rows[i].CustomerDomainName) ||
+				first.Currency != rows[i].Currency {
+				noted[i] = fmt.Sprintf("ReferenceId %s is shared with %s, another customer or currency: not netted", ref, first.Source())
+				continue
+			}
+		}
+		g.idx = append(g.idx, i)
+	}
+	skip := map[int]bool{}
+	merged := map[int]Row{}
+	for _, ref := range order {
+		g := groups[ref]
+		if len(g.idx) < 2 {
+			continue
+		}
+		var sub, tax, total, qty decimal.Decimal
+		hasTax := false
+		lines := make([]int, 0, len(g.idx))
+		for _, i := range g.idx {
+			r := &rows[i]
+			sub, tax, total = sub.Add(r.Subtotal), tax.Add(r.TaxTotal), total.Add(r.Total)
+			if r.refund() {
+				qty = qty.Sub(r.Quantity)
+			} else {
+				qty = qty.Add(r.Quantity)
+			}
+			hasTax = hasTax || r.HasTax
+			lines = append(lines, r.Line)
+		}
+		rep := rows[g.idx[0]]
+		sign := total.Sign()
+		if sign == 0 {
+			sign = sub.Sign()
+		}
+		if sign != 0 {
+			for _, i := range g.idx {
+				r := &rows[i]
+				s := 1
+				if r.refund() {
+					s = -1
+				}
+				if s == sign {
+					rep = *r
+					break
+				}
+			}
+		}
+		rep.Line = rows[g.idx[0]].Line
+		rep.Lines = lines
+		rep.Subtotal, rep.TaxTotal, rep.Total, rep.Quantity, rep.HasTax = sub, tax, total, qty.Abs(), hasTax
+		merged[g.idx[0]] = rep
+		for _, i := range g.idx[1:] {
+			skip[i] = true
+		}
+	}
+	out := make([]Row, 0, len(rows))
+	var outNotes []string
+	for i := range rows {
+		if skip[i] {
+			continue
+		}
+		if m, ok := merged[i]; ok {
+			out = append(out, m)
+			outNotes = append(outNotes, fmt.Sprintf("netted %d rows of ReferenceId %s", len(m.Lines), m.ReferenceID))
+		} else {
+			out = append(out, rows[i])
+			outNotes = append(outNotes, noted[i])
+		}
+	}
+	notes := map[*Row]string{}
+	for i := range out {
+		if outNotes[i] != "" {
+			notes[&out[i]] = outNotes[i]
+		}
+	}
+	return out, notes
+}

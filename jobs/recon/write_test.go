@@ -1,0 +1,178 @@
+package recon
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"cspbill/invoice"
+	"cspbill/invoice/output"
+)
+
+func writeReport() Report {
+	evil := func(l *LedgerLine) { l.CustomerID, l.OrderID = "=HYPERLINK(\"http://x\")", "+O-9" }
+	ledger := []LedgerLine{
+		line(),
+		line(func(l *LedgerLine) {
+			l.ChargeStart = invoice.MustDate("2026-10-20")
+			l.OrderID = "O-2"
+			l.SubscriptionID = "S-2"
+		}),
+		line(evil),
+		line(func(l *LedgerLine) {
+			l.CustomerID, l.Currency, l.ChargeType, l.OrderID, l.SubscriptionID = "C002", invoice.MustCurrency("KWD"), "new", "O-3", ""
+			l.Quantity, l.Net, l.Tax, l.Gross = 3, 1113704, 55685, 1169389
+		}),
+	}
+	rows := []Row{
+		row(func(r *Row) { r.Subtotal, r.Total = dec("131.39"), dec("131.39") }),
+		row(func(r *Row) {
+			r.Line, r.CustomerID, r.CustomerDomainName = 3, "=HYPERLINK(\"http://x\")", ""
+			r.OrderID = "+O-9"
+		}),
+		row(func(r *Row) {
+			r.Line, r.CustomerDomainName, r.Currency, r.ChargeType, r.OrderID, r.SubscriptionID = 4, "fabrikam.de", invoice.MustCurrency("KWD"), "new", "O-3", "pc-sub"
+			r.Quantity, r.Subtotal, r.TaxTotal, r.Total = dec("3"), dec("1113.7045"), dec("55.685"), dec("1169.3895")
+		}),
+		row(func(r *Row) { r.Line, r.OrderID, r.SubscriptionID, r.ChargeType = 5, "O-4", "S-4", "new" }),
+	}
+	customers := append([]Customer{{"=HYPERLINK(\"http://x\")", ""}}, testCustomers...)
+	rep := Match("2026-10", ledger, customers, rows, Options{})
+	rep.Rejects = []*RowError{{File: "recon.csv", Line: 6, Field: "Subtotal", Value: "@SUM(1)", Err: invoice.ErrBadAmount}}
+	return rep
+}
+
+func TestWrite(t *testing.T) {
+	out := t.TempDir()
+	rep := writeReport()
+	if err := Write(context.Background(), out, "2026-10", rep); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(out, "2026-10")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+		fi, _ := e.Info()
+		if fi.Mode().Perm() != 0o640 {
+			t.Errorf("%s: mode %v, want 0640", e.Name(), fi.Mode().Perm())
+		}
+	}
+	if want := []string{RejectsFile, CSVFile, WorkbookFile}; !reflect.DeepEqual(names, want) {
+		t.Errorf("files %v, want %v (no temporary file left)", names, want)
+	}
+
+	b, err := os.ReadFile(filepath.Join(dir, CSVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join([]string{
+		"kind,customer_id,currency,charge_type,order_id,subscription_id,sku_id,charge_start,invoice_number,ledger_quantity,ledger_net,ledger_tax,ledger_gross,partner_center_quantity,partner_center_subtotal,partner_center_tax,partner_center_total,delta,delta_total,ledger_source,partner_center_source,note",
+		`matched,"'=HYPERLINK(""http://x"")",USD,cycleCharge,'+O-9,S-1,RDS-CAL,2026-10-15,INV-2026-10-000001,12,131.40,0.00,131.40,12,131.40,0.00,131.40,0.00,,orders.csv:5,recon.csv:3,`,
+		"matched,C001,USD,cycleCharge,O-1,S-1,RDS-CAL,2026-10-15,INV-2026-10-000001,12,131.40,0.00,131.40,12,131.39,0.00,131.39,-0.01,,orders.csv:5,recon.csv:2,within tolerance 0.12: net delta -0.01",
+		"partner_center_only,C001,USD,new,O-4,S-4,RDS-CAL:0001,2026-10-15,,,,,,12,131.40,0.00,131.40,131.40,,,recon.csv:5,not in the ledger's lines of 2026-10",
+		"ledger_only,C001,USD,cycleCharge,O-2,S-2,RDS-CAL,2026-10-20,INV-2026-10-000001,12,131.40,0.00,131.40,,,,,-131.40,,orders.csv:5,,not in Partner Center's file",
+		"matched,C002,KWD,new,O-3,,RDS-CAL,2026-10-15,INV-2026-10-000001,3,1113.704,55.685,1169.389,3,1113.7045,55.685,1169.3895,0.0005,0.0005,orders.csv:5,recon.csv:4,\"within tolerance 0.030: net delta 0.0005, gross delta 0.0005\"",
+		"",
+	}, "\n")
+	if string(b) != want {
+		t.Errorf("%s\n%s\nwant\n%s", CSVFile, b, want)
+	}
+	b, _ = os.ReadFile(filepath.Join(dir, RejectsFile))
+	if want := "file,line,field,value,message\nrecon.csv,6,Subtotal,'@SUM(1),not a decimal amount\n"; string(b) != want {
+		t.Errorf("%s\n%s\nwant\n%s", RejectsFile, b, want)
+	}
+
+	f, err := excelize.OpenFile(filepath.Join(dir, WorkbookFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, []string{SummarySheet, DetailSheet, RejectsSheet}) {
+		t.Errorf("sheets %v", got)
+	}
+	summary, _ := f.GetRows(SummarySheet, excelize.Options{RawCellValue: true})
+	wantSummary := [][]string{
+		SummaryColumns,
+		{`=HYPERLINK("http://x")`, "USD", "1", "0", "0", "0", "131.4", "131.4", "0"},
+		{"C001", "USD", "1", "0", "1", "1", "262.8", "262.79", "-0.01"},
+		{"C002", "KWD", "1", "0", "0", "0", "1113.704", "1113.7045", "0.0005"},
+	}
+	if !reflect.DeepEqual(summary, wantSummary) {
+		t.Errorf("Summary\n%q\nwant\n%q", summary, wantSummary)
+	}
+	// A number cell has no type attribute (CellTypeUnset); text is an
+	// inline string, never a formula.
+	for _, c := range []struct {
+		sheet, cell string
+		typ         excelize.CellType
+		value       string
+	}{
+		{SummarySheet, "A2", excelize.CellTypeInlineString, `=HYPERLINK("http://x")`},
+		{DetailSheet, "B2", excelize.CellTypeInlineString, `=HYPERLINK("http://x")`},
+		{DetailSheet, "E2", excelize.CellTypeInlineString, "+O-9"},
+		{DetailSheet, "K3", excelize.CellTypeUnset, "131.4"},
+		{DetailSheet, "O3", excelize.CellTypeUnset, "131.39"},
+		{DetailSheet, "R3", excelize.CellTypeUnset, "-0.01"},
+		{DetailSheet, "O6", excelize.CellTypeUnset, "1113.7045"},
+		{RejectsSheet, "D2", excelize.CellTypeInlineString, "@SUM(1)"},
+	} {
+		typ, _ := f.GetCellType(c.sheet, c.cell)
+		v, _ := f.GetCellValue(c.sheet, c.cell, excelize.Options{RawCellValue: true})
+		formula, _ := f.GetCellFormula(c.sheet, c.cell)
+		if typ != c.typ || v != c.value || formula != "" {
+			t.Errorf("%s!%s: type %v value %q formula %q; want type %v value %q, no formula", c.sheet, c.cell, typ, v, formula, c.typ, c.value)
+		}
+	}
+	if st, _ := f.GetCellStyle(DetailSheet, "K3"); st == 0 {
+		t.Errorf("Detail!K3 has no money format")
+	}
+
+	// A second run replaces the files in place.
+	rep.Rejects = nil
+	if err := Write(context.Background(), out, "2026-10", rep); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(filepath.Join(dir, RejectsFile))
+	if string(b) != "file,line,field,value,message\n" {
+		t.Errorf("rejects after the second run: %q", b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("%d files after the second run, want 3", len(entries))
+	}
+}
+
+func TestWriteRefusesBadPeriod(t *testing.T) {
+	out := t.TempDir()
+	for _, p := range []string{"2026-1", "../2026-10", "2026-10/x", ""} {
+		err := Write(context.Background(), out, p, Report{})
+		if !errors.Is(err, output.ErrUnsafeName) {
+			t.Errorf("Write(%q) = %v, want ErrUnsafeName", p, err)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("wrote %d entries for bad periods", len(entries))
+	}
+}
+
+func TestWriteCancelled(t *testing.T) {
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Write(ctx, out, "2026-10", writeReport()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write = %v, want context.Canceled", err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(out, "2026-10"))
+	if len(entries) != 0 {
+		t.Errorf("a cancelled run left %d files", len(entries))
+	}
+}
