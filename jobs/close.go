@@ -97,7 +97,7 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal 
 	if err := d.hook("close:computed"); err != nil {
 		return err
 	}
-	return d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
 		if cal.lastClosed == 0 {
 			// Transactions a post placed in months before the cutover, before
 			// the cutover was known, stay there: those months are never closed,
@@ -120,8 +120,15 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal 
 		if _, err := tx.ClosePeriod(ctx, m.String()); err != nil {
 			return err
 		}
-		return reportRejects(ctx, tx, m)
+		if err := reportRejects(ctx, tx, m); err != nil {
+			return err
+		}
+		return d.hook("close:locked")
 	})
+	if err != nil {
+		return err
+	}
+	return d.hook("close:committed")
 }
 
 // reportRejects stamps the rejects this close lists: those not yet listed
@@ -171,6 +178,10 @@ func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt 
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", m, err)
 	}
+	if err := d.hook("close:staged"); err != nil {
+		staged.Discard()
+		return err
+	}
 	if err := tieOut(ctx, d.Ledger, m, staged); err != nil {
 		staged.Discard()
 		return err
@@ -181,6 +192,9 @@ func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt 
 	}
 	if err := staged.Publish(); err != nil {
 		return fmt.Errorf("publishing %s: %w", m, err)
+	}
+	if err := d.hook("close:published"); err != nil {
+		return err
 	}
 	s.Invoices += len(staged.Totals)
 	for _, r := range src.rejects {

@@ -126,7 +126,13 @@ func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string
 	}
 	log := d.logger().With("run", s.RunID, "command", command)
 	log.Info("run started", "as_of", asOf)
-	err = fn(s.RunID, &s)
+	err = d.hook(command + ":start")
+	if err == nil {
+		err = fn(s.RunID, &s)
+	}
+	if err == nil {
+		err = d.hook(command + ":finishing")
+	}
 	s.Seconds = d.now().Sub(start).Seconds()
 	outcome := "ok"
 	switch {

@@ -133,6 +133,9 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 		if err := flush(); err != nil {
 			return err
 		}
+		if err := d.hook("ingest:file-read:" + f.Name); err != nil {
+			return err
+		}
 		file := &ledger.InboxFile{Name: f.Name, Hash: hash, Kind: f.Kind, RowsRead: int64(fc.Read),
 			RowsAccepted: int64(fc.Accepted), RowsRejected: int64(fc.Rejected), RunID: runID}
 		if _, err := tx.AddFile(ctx, file); err != nil {

@@ -210,6 +210,9 @@ func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (i
 	if err := tx.LockPrices(ctx, runID, p.prices); err != nil {
 		return 0, err
 	}
+	if err := d.hook("post:prices-locked"); err != nil {
+		return 0, err
+	}
 	ids := make([]int64, 0, len(p.status))
 	for id := range p.status {
 		ids = append(ids, id)
@@ -226,6 +229,9 @@ func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (i
 		if err != nil {
 			return 0, err
 		}
+	}
+	if err := d.hook("post:statuses"); err != nil {
+		return 0, err
 	}
 	return res.Posted, nil
 }
@@ -254,6 +260,9 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 	if err != nil {
 		return err
 	}
+	if err := d.hook("post:computed"); err != nil {
+		return err
+	}
 	s.Held += p.held
 	for _, v := range p.pending {
 		log.Warn("record held", "source", v.Src.String(), "rule", v.Reject.Rule, "message", v.Reject.Message)
@@ -275,7 +284,7 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
 		if err := releaseHeld(ctx, tx, released); err != nil {
 			return err
 		}
@@ -283,4 +292,8 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 		s.Posted += n
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return d.hook("post:committed")
 }

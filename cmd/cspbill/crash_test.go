@@ -15,10 +15,16 @@ import (
 // and the published files of an uninterrupted run: nothing lost, nothing
 // posted twice, no half file published.
 func TestE2E_KilledPartwayCompletesNextRun(t *testing.T) {
-	points := []string{
-		"ingest:file:customers.csv", "ingest:file:orders.csv", "post:posted",
-		"close:computed", "close:before-lock", "close:before-publish",
+	// Every point where a job can be killed: each file of ingest before and
+	// after its commit, and each step of post and close.
+	points := []string{"ingest:start"}
+	for _, f := range []string{"customers", "catalog", "taxes", "orders", "cancellations", "renewals"} {
+		points = append(points, "ingest:file-read:"+f+".csv", "ingest:file:"+f+".csv")
 	}
+	points = append(points, "ingest:finishing",
+		"post:start", "post:computed", "post:posted", "post:prices-locked", "post:statuses", "post:committed", "post:finishing",
+		"close:start", "close:computed", "close:before-lock", "close:locked", "close:committed", "close:staged",
+		"close:before-publish", "close:published", "close:finishing")
 	// sequence runs the commands as a chain of timers would, stopping at
 	// the first that is killed; it reports whether one was.
 	sequence := func(t *testing.T, env []string, db, out string) (killed bool) {

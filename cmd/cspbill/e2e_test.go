@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +57,9 @@ func cspbill(t *testing.T, env []string, args ...string) result {
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		r.code = exit.ExitCode()
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.code = 128 + int(ws.Signal()) // 137 for SIGKILL, as a shell reports it
+		}
 	} else if err != nil {
 		t.Fatalf("cspbill %v: %v", args, err)
 	}

@@ -288,9 +288,10 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// crashHook lets the crash tests kill the process at a named point of a job
-// (CSPBILL_TEST_CRASH_AT=post:posted, close:before-publish, …), as a power
-// cut or SIGKILL would: no deferred function runs, no transaction commits.
+// crashHook lets the crash tests kill the process with SIGKILL at a named
+// point of a job (CSPBILL_TEST_CRASH_AT=post:posted, close:before-publish, …;
+// jobs.Deps.Hook lists them): no deferred function runs, no transaction
+// commits, as in a power cut.
 func crashHook() func(string) error {
 	at := os.Getenv("CSPBILL_TEST_CRASH_AT")
 	if at == "" {
@@ -298,7 +299,8 @@ func crashHook() func(string) error {
 	}
 	return func(point string) error {
 		if point == at {
-			os.Exit(137)
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // SIGKILL cannot be caught; wait for it
 		}
 		return nil
 	}
