@@ -85,19 +85,10 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 // closeMonth posts everything due through the month's last day and closes
 // it, in one database transaction.
 func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal calendar, s *Summary) error {
-	bk, err := loadState(ctx, d)
-	if err != nil {
-		return err
-	}
-	released := bk.book.Release()
-	p, err := compute(ctx, d, bk, m.Last(), cal)
-	if err != nil {
-		return err
-	}
 	if err := d.hook("close:computed"); err != nil {
 		return err
 	}
-	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+	err := d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
 		if cal.lastClosed == 0 {
 			// Transactions a post placed in months before the cutover, before
 			// the cutover was known, stay there: those months are never closed,
@@ -106,14 +97,9 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal 
 				return err
 			}
 		}
-		if err := releaseHeld(ctx, tx, released); err != nil {
+		if err := postPlans(ctx, d, runID, m.Last(), cal, tx, s); err != nil {
 			return err
 		}
-		n, err := apply(ctx, d, runID, p, tx)
-		if err != nil {
-			return err
-		}
-		s.Posted += n
 		if err := d.hook("close:before-lock"); err != nil {
 			return err
 		}
@@ -166,11 +152,11 @@ func recordMonth(rec ledger.SourceRecord) invoice.Month {
 // writeMonth stages the month's files, ties them to the ledger, and
 // publishes them.
 func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt CloseOptions, first invoice.Month, s *Summary) error {
-	bk, err := loadState(ctx, d)
+	ref, err := loadReference(ctx, d)
 	if err != nil {
 		return err
 	}
-	src := &periodSource{ctx: ctx, l: d.Ledger, book: bk.book, period: m}
+	src := &periodSource{ctx: ctx, l: d.Ledger, book: ref, period: m}
 	if err := src.loadRejects(); err != nil {
 		return err
 	}

@@ -2,11 +2,8 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
-
-	"github.com/shopspring/decimal"
 
 	"cspbill/invoice"
 	"cspbill/ledger"
@@ -62,11 +59,12 @@ func (c calendar) place(day invoice.Date) (invoice.Month, bool) {
 // plan is what a post would do: the transactions the ledger lacks, the
 // records whose status changes, and the term prices to lock.
 type plan struct {
-	txns    []ledger.Txn
-	status  map[int64]statusChange
-	prices  []ledger.TermPrice
-	held    int
-	pending []invoice.Verdict
+	txns     []ledger.Txn
+	status   map[int64]statusChange
+	prices   []ledger.TermPrice
+	released []invoice.Cancellation // K6 holds whose order line is here
+	held     int
+	pending  []invoice.Verdict
 }
 
 type statusChange struct{ status, rule, message, support string }
@@ -76,93 +74,6 @@ type statusChange struct{ status, rule, message, support string }
 // the hold is over, so only a run through that day or later releases it.
 type holdDetail struct {
 	AsOf string `json:"held_as_of"`
-}
-
-// compute is recompute-and-diff: the schedule of every order line through
-// asOf, less what the ledger already holds.
-func compute(ctx context.Context, d Deps, bk *loadedBook, asOf invoice.Date, cal calendar) (*plan, error) {
-	posted := map[string]ledger.PostedTxn{}
-	for p, err := range d.Ledger.Posted(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		posted[p.Key] = p
-	}
-	locked := map[string]decimal.Decimal{}
-	for tp, err := range d.Ledger.TermPrices(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		price, err := decimal.NewFromString(tp.UnitPrice)
-		if err != nil {
-			return nil, fmt.Errorf("term %s: locked price %q: %w", tp.TermKey, tp.UnitPrice, err)
-		}
-		locked[tp.TermKey] = price
-	}
-	env := invoice.Env{
-		AsOf:   asOf,
-		Posted: func(k string) bool { _, ok := posted[k]; return ok },
-		LockedPrice: func(k string) (decimal.Decimal, bool) {
-			p, ok := locked[k]
-			return p, ok
-		},
-	}
-	p := &plan{status: map[int64]statusChange{}}
-	verdicts := map[int64]invoice.Verdict{}
-	newTerms := map[string]bool{}
-	orders := bk.orders()
-	bar, done := d.bar(len(orders), "scheduling order lines")
-	defer done()
-	for _, o := range orders {
-		bar.Add(1)
-		res := bk.book.Schedule(o, env)
-		for _, v := range res.Verdicts {
-			verdicts[v.Src.ID] = v
-		}
-		cust := bk.book.Ref.Customers[o.CustomerID]
-		for _, c := range res.Charges {
-			if prev, ok := posted[c.Key]; ok {
-				if err := samePosting(prev, c); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			period, invoiced := cal.place(c.Date)
-			p.txns = append(p.txns, toTxn(c, cust, period, invoiced))
-			if _, ok := locked[c.TermKey]; !ok && !newTerms[c.TermKey] {
-				newTerms[c.TermKey] = true
-				p.prices = append(p.prices, ledger.TermPrice{TermKey: c.TermKey, UnitPrice: c.UnitPrice.String()})
-			}
-		}
-	}
-	// Status changes: verdicts reject or hold records; held records with no
-	// hold this time are released.
-	for id, v := range verdicts {
-		ch := statusChange{status: ledger.Rejected, rule: v.Reject.Rule, message: v.Reject.FullMessage()}
-		if v.Reject.Held {
-			ch.status = ledger.Held
-			p.held++
-			p.pending = append(p.pending, v)
-			b, _ := json.Marshal(holdDetail{AsOf: asOf.String()})
-			ch.support = string(b)
-		}
-		if cur, ok := bk.status[id]; ok && cur.status == ch.status && cur.rule == ch.rule && cur.message == ch.message {
-			continue // unchanged: keep the day the hold was first found
-		}
-		p.status[id] = ch
-	}
-	for id, cur := range bk.status {
-		if _, ok := verdicts[id]; ok || cur.status != ledger.Held || cur.rule == "K6" {
-			continue
-		}
-		var h holdDetail
-		json.Unmarshal([]byte(cur.support), &h)
-		if asOf.String() >= h.AsOf {
-			p.status[id] = statusChange{status: ledger.Accepted}
-		}
-	}
-	sort.Slice(p.pending, func(i, j int) bool { return p.pending[i].Src.ID < p.pending[j].Src.ID })
-	return p, nil
 }
 
 // samePosting refuses a business key whose recomputed amounts differ from
@@ -246,23 +157,53 @@ func Post(ctx context.Context, d Deps, asOf invoice.Date, dryRun bool) (Summary,
 }
 
 func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, dryRun bool, s *Summary) error {
-	log := d.logger().With("run", runID)
-	bk, err := loadState(ctx, d)
-	if err != nil {
-		return err
-	}
 	cal, err := loadCalendar(ctx, d.Ledger)
 	if err != nil {
 		return err
 	}
-	released := bk.book.Release()
-	p, err := compute(ctx, d, bk, asOf, cal)
+	if dryRun {
+		return eachPlan(ctx, d, asOf, cal, func(p *plan) error {
+			report(d, runID, p, s)
+			s.Posted += len(p.txns)
+			for _, t := range p.txns {
+				d.logger().Info("would post", "run", runID, "key", t.Key, "period", t.Period, "type", t.ChargeType,
+					"customer", t.CustomerID, "gross", t.Gross, "currency", t.Currency)
+			}
+			return nil
+		})
+	}
+	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+		return postPlans(ctx, d, runID, asOf, cal, tx, s)
+	})
 	if err != nil {
 		return err
 	}
-	if err := d.hook("post:computed"); err != nil {
+	return d.hook("post:committed")
+}
+
+// postPlans computes and applies every page's plan inside tx.
+func postPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, cal calendar, tx *ledger.Tx, s *Summary) error {
+	first := true
+	return eachPlan(ctx, d, asOf, cal, func(p *plan) error {
+		if first {
+			if err := d.hook("post:computed"); err != nil {
+				return err
+			}
+			first = false
+		}
+		report(d, runID, p, s)
+		if err := releaseHeld(ctx, tx, p.released); err != nil {
+			return err
+		}
+		n, err := apply(ctx, d, runID, p, tx)
+		s.Posted += n
 		return err
-	}
+	})
+}
+
+// report logs a page's holds and rejects and counts them.
+func report(d Deps, runID string, p *plan, s *Summary) {
+	log := d.logger().With("run", runID)
 	s.Held += p.held
 	for _, v := range p.pending {
 		log.Warn("record held", "source", v.Src.String(), "rule", v.Reject.Rule, "message", v.Reject.Message)
@@ -273,27 +214,4 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 			log.Warn("record rejected", "record", id, "rule", ch.rule, "message", ch.message)
 		}
 	}
-	if dryRun {
-		s.Posted = len(p.txns)
-		for _, t := range p.txns {
-			log.Info("would post", "key", t.Key, "period", t.Period, "type", t.ChargeType, "customer", t.CustomerID,
-				"gross", t.Gross, "currency", t.Currency)
-		}
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
-		if err := releaseHeld(ctx, tx, released); err != nil {
-			return err
-		}
-		n, err := apply(ctx, d, runID, p, tx)
-		s.Posted += n
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return d.hook("post:committed")
 }

@@ -57,16 +57,16 @@ func Reconcile(ctx context.Context, d Deps, opt ReconcileOptions) (Summary, reco
 			}
 			rejects = append(rejects, mapRejects...)
 		}
-		bk, err := loadState(ctx, d)
+		ref, err := loadReference(ctx, d)
 		if err != nil {
 			return err
 		}
 		var customers []recon.Customer
-		for _, c := range bk.book.Ref.Customers {
+		for _, c := range ref.Ref.Customers {
 			customers = append(customers, recon.Customer{ID: c.ID, Domain: c.Domain})
 		}
 		var lines []recon.LedgerLine
-		src := &periodSource{ctx: ctx, l: d.Ledger, book: bk.book, period: opt.Period}
+		src := &periodSource{ctx: ctx, l: d.Ledger, book: ref, period: opt.Period}
 		err = src.Lines(func(l invoice.Line) error {
 			lines = append(lines, recon.LedgerLine{InvoiceNumber: l.InvoiceNumber, CustomerID: l.CustomerID, Currency: l.Currency,
 				ChargeType: l.ChargeType, OrderID: l.OrderID, LineNo: l.LineNo, SubscriptionID: l.SubscriptionID, SKU: l.SKU,

@@ -137,28 +137,7 @@ func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
 		}
 		return nil
 	}
-	replay := func(rec ledger.SourceRecord) error {
-		row, err := decodeRow(rec)
-		if err != nil {
-			return err
-		}
-		var rej *invoice.Reject
-		switch rec.Kind {
-		case csvin.KindCustomers:
-			_, rej = b.AddCustomer(invoice.RawCustomer{CustomerID: row["customer_id"], Name: row["name"], Domain: row["domain"],
-				Country: row["country"], Currency: row["currency"]}, srcOf(rec))
-		case csvin.KindCatalog:
-			_, rej = b.AddPrice(invoice.RawCatalog{SKU: row["sku_id"], ProductName: row["product_name"], Kind: row["kind"],
-				Publisher: row["publisher"], Term: row["term"], BillingPlans: row["billing_plans"], Currency: row["currency"],
-				UnitPrice: row["unit_price"], EffectiveFrom: row["effective_from"], EffectiveTo: row["effective_to"]}, srcOf(rec))
-		case csvin.KindTaxes:
-			_, rej = b.AddTax(invoice.RawTax{Country: row["country"], Rate: row["rate"]}, srcOf(rec))
-		}
-		if rej != nil {
-			return fmt.Errorf("replaying accepted %s row %s:%d: %v", rec.Kind, rec.File, rec.Line, rej)
-		}
-		return nil
-	}
+	replay := func(rec ledger.SourceRecord) error { return replayReference(b, rec) }
 	for _, kind := range []string{csvin.KindCustomers, csvin.KindCatalog, csvin.KindTaxes} {
 		if err := each(kind, ledger.Accepted, replay); err != nil {
 			return nil, err
@@ -214,4 +193,29 @@ func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
 	}
 	sort.SliceStable(lb.order, func(i, j int) bool { return lb.order[i].Src.ID < lb.order[j].Src.ID })
 	return lb, nil
+}
+
+// replayReference adds an accepted reference row (customers, catalog, taxes)
+// to the book again.
+func replayReference(b *invoice.Book, rec ledger.SourceRecord) error {
+	row, err := decodeRow(rec)
+	if err != nil {
+		return err
+	}
+	var rej *invoice.Reject
+	switch rec.Kind {
+	case csvin.KindCustomers:
+		_, rej = b.AddCustomer(invoice.RawCustomer{CustomerID: row["customer_id"], Name: row["name"], Domain: row["domain"],
+			Country: row["country"], Currency: row["currency"]}, srcOf(rec))
+	case csvin.KindCatalog:
+		_, rej = b.AddPrice(invoice.RawCatalog{SKU: row["sku_id"], ProductName: row["product_name"], Kind: row["kind"],
+			Publisher: row["publisher"], Term: row["term"], BillingPlans: row["billing_plans"], Currency: row["currency"],
+			UnitPrice: row["unit_price"], EffectiveFrom: row["effective_from"], EffectiveTo: row["effective_to"]}, srcOf(rec))
+	case csvin.KindTaxes:
+		_, rej = b.AddTax(invoice.RawTax{Country: row["country"], Rate: row["rate"]}, srcOf(rec))
+	}
+	if rej != nil {
+		return fmt.Errorf("replaying accepted %s row %s:%d: %v", rec.Kind, rec.File, rec.Line, rej)
+	}
+	return nil
 }

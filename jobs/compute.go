@@ -1,0 +1,256 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"cspbill/invoice"
+	"cspbill/jobs/csvin"
+	"cspbill/ledger"
+)
+
+// pageSize is how many order lines post and close work on at a time: the
+// order lines, their cancellations and renewal records, and what the ledger
+// holds for them are in memory one page at a time, so memory does not grow
+// with the number of order lines.
+const pageSize = 5000
+
+// loadReference rebuilds the reference data (customers, catalog, taxes) by
+// replaying the accepted rows through the same checks, in the order they
+// were accepted.
+func loadReference(ctx context.Context, d Deps) (*invoice.Book, error) {
+	b := invoice.NewBook()
+	b.Window = d.window()
+	for _, kind := range []string{csvin.KindCustomers, csvin.KindCatalog, csvin.KindTaxes} {
+		for rec, err := range d.Ledger.Records(ctx, ledger.RecordFilter{Kind: kind, Status: ledger.Accepted}) {
+			if err != nil {
+				return nil, err
+			}
+			if err := replayReference(b, rec); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b, nil
+}
+
+// page is one page of order lines with everything the rules need of them.
+type page struct {
+	book   *invoice.Book
+	orders []*invoice.Order
+	status map[int64]statusChange // held records' current status, by record id
+}
+
+// loadPage loads the order lines after afterID (at most pageSize), their
+// cancellations and renewal records into a book that shares ref.
+func loadPage(ctx context.Context, d Deps, ref *invoice.Book, afterID int64) (*page, int64, error) {
+	recs, err := d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
+	if err != nil || len(recs) == 0 {
+		return nil, afterID, err
+	}
+	b := invoice.NewBook()
+	b.Ref, b.Window = ref.Ref, ref.Window
+	p := &page{book: b, status: map[int64]statusChange{}}
+	note := func(rec ledger.SourceRecord) {
+		if rec.Status == ledger.Held {
+			p.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message, rec.Support}
+		}
+	}
+	var lineKeys, subs []string
+	for _, rec := range recs {
+		var o invoice.Order
+		if err := decodeRecord(rec, &o); err != nil {
+			return nil, afterID, err
+		}
+		o.Src = srcOf(rec)
+		b.PutOrder(o, rec.Hash)
+		po, _ := b.Order(o.Key())
+		p.orders = append(p.orders, po)
+		note(rec)
+		lineKeys = append(lineKeys, o.Key())
+		if o.SubscriptionID != "" {
+			subs = append(subs, o.SubscriptionID)
+		}
+	}
+	cancels, err := d.Ledger.RecordsByKey(ctx, csvin.KindCancellations, lineKeys)
+	if err != nil {
+		return nil, afterID, err
+	}
+	for _, rec := range cancels {
+		var c invoice.Cancellation
+		if err := decodeRecord(rec, &c); err != nil {
+			return nil, afterID, err
+		}
+		c.Src = srcOf(rec)
+		// Held for its order line (K6) until Release; held for a tax rate
+		// (C4) it is scheduled like any other.
+		b.PutCancellation(c, rec.Hash, rec.Status == ledger.Held && rec.Rule == "K6")
+		note(rec)
+	}
+	renewals, err := d.Ledger.RecordsByKey(ctx, csvin.KindRenewals, subs)
+	if err != nil {
+		return nil, afterID, err
+	}
+	for _, rec := range renewals {
+		var n invoice.Renewal
+		if err := decodeRecord(rec, &n); err != nil {
+			return nil, afterID, err
+		}
+		n.Src = srcOf(rec)
+		b.PutRenewal(n, rec.Hash)
+		note(rec)
+	}
+	return p, recs[len(recs)-1].ID, nil
+}
+
+// eachPlan is recompute-and-diff, a page of order lines at a time: the
+// schedule of every order line through asOf, less what the ledger already
+// holds, handed to fn page by page.
+func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn func(*plan) error) error {
+	ref, err := loadReference(ctx, d)
+	if err != nil {
+		return err
+	}
+	for after := int64(0); ; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		pg, next, err := loadPage(ctx, d, ref, after)
+		if err != nil || pg == nil {
+			return err
+		}
+		after = next
+		p, err := pg.plan(ctx, d, asOf, cal)
+		if err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+}
+
+// schedules runs the rules on every order line of the page, looking up in
+// the ledger what they ask about (posted keys, locked term prices) until a
+// pass asks nothing new: usually two passes.
+func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]invoice.Result, map[string]ledger.PostedTxn, map[string]bool, error) {
+	posted := map[string]ledger.PostedTxn{}
+	locked := map[string]decimal.Decimal{}
+	asked, askedTerms := map[string]bool{}, map[string]bool{}
+	for {
+		var keys, terms []string
+		ask := func(k string) {
+			if !asked[k] {
+				asked[k] = true
+				keys = append(keys, k)
+			}
+		}
+		env := invoice.Env{
+			AsOf:   asOf,
+			Posted: func(k string) bool { ask(k); _, ok := posted[k]; return ok },
+			LockedPrice: func(k string) (decimal.Decimal, bool) {
+				if !askedTerms[k] {
+					askedTerms[k] = true
+					terms = append(terms, k)
+				}
+				p, ok := locked[k]
+				return p, ok
+			},
+		}
+		results := make([]invoice.Result, len(pg.orders))
+		for i, o := range pg.orders {
+			results[i] = pg.book.Schedule(o, env)
+			for _, c := range results[i].Charges {
+				ask(c.Key)
+			}
+		}
+		if len(keys) == 0 && len(terms) == 0 {
+			lockedTerms := map[string]bool{}
+			for k := range locked {
+				lockedTerms[k] = true
+			}
+			return results, posted, lockedTerms, nil
+		}
+		for p, err := range d.Ledger.Lookup(ctx, keys) {
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			posted[p.Key] = p
+		}
+		tps, err := d.Ledger.TermPricesFor(ctx, terms)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, tp := range tps {
+			price, err := decimal.NewFromString(tp.UnitPrice)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("term %s: locked price %q: %w", tp.TermKey, tp.UnitPrice, err)
+			}
+			locked[tp.TermKey] = price
+		}
+	}
+}
+
+// plan turns the page's schedules into what to write.
+func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar) (*plan, error) {
+	p := &plan{status: map[int64]statusChange{}, released: pg.book.Release()}
+	results, posted, locked, err := pg.schedules(ctx, d, asOf)
+	if err != nil {
+		return nil, err
+	}
+	verdicts := map[int64]invoice.Verdict{}
+	newTerms := map[string]bool{}
+	for i, o := range pg.orders {
+		res := results[i]
+		for _, v := range res.Verdicts {
+			verdicts[v.Src.ID] = v
+		}
+		cust := pg.book.Ref.Customers[o.CustomerID]
+		for _, c := range res.Charges {
+			if prev, ok := posted[c.Key]; ok {
+				if err := samePosting(prev, c); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			period, invoiced := cal.place(c.Date)
+			p.txns = append(p.txns, toTxn(c, cust, period, invoiced))
+			if !locked[c.TermKey] && !newTerms[c.TermKey] {
+				newTerms[c.TermKey] = true
+				p.prices = append(p.prices, ledger.TermPrice{TermKey: c.TermKey, UnitPrice: c.UnitPrice.String()})
+			}
+		}
+	}
+	// Status changes: verdicts reject or hold records; held records with no
+	// hold this time are released.
+	for id, v := range verdicts {
+		ch := statusChange{status: ledger.Rejected, rule: v.Reject.Rule, message: v.Reject.FullMessage()}
+		if v.Reject.Held {
+			ch.status = ledger.Held
+			p.held++
+			p.pending = append(p.pending, v)
+			b, _ := json.Marshal(holdDetail{AsOf: asOf.String()})
+			ch.support = string(b)
+		}
+		if cur, ok := pg.status[id]; ok && cur.status == ch.status && cur.rule == ch.rule && cur.message == ch.message {
+			continue // unchanged: keep the day the hold was first found
+		}
+		p.status[id] = ch
+	}
+	for id, cur := range pg.status {
+		if _, ok := verdicts[id]; ok || cur.status != ledger.Held || cur.rule == "K6" {
+			continue
+		}
+		var h holdDetail
+		json.Unmarshal([]byte(cur.support), &h)
+		if asOf.String() >= h.AsOf {
+			p.status[id] = statusChange{status: ledger.Accepted}
+		}
+	}
+	sort.Slice(p.pending, func(i, j int) bool { return p.pending[i].Src.ID < p.pending[j].Src.ID })
+	return p, nil
+}

@@ -1,0 +1,62 @@
+package ledger
+
+import (
+	"context"
+	"strings"
+)
+
+// Reads in pages and by key, so a job can work through millions of records
+// with memory for one page at a time.
+
+const selectRecord = `SELECT id, kind, key, hash, raw, file, line, status, rule, message, support, run_id,
+	COALESCE(reported_period, '') AS reported_period FROM source_records`
+
+// RecordPage returns up to limit records of kind whose status is accepted or
+// held, with ids after afterID, in id order.
+func (r reader) RecordPage(ctx context.Context, kind string, afterID int64, limit int) ([]SourceRecord, error) {
+	var out []SourceRecord
+	err := sqlxSelect(ctx, r, &out, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held') AND id > ?
+		ORDER BY id LIMIT ?`, kind, afterID, limit)
+	return out, err
+}
+
+// RecordsByKey returns the accepted and held records of kind with one of
+// keys as business key, in id order.
+func (r reader) RecordsByKey(ctx context.Context, kind string, keys []string) ([]SourceRecord, error) {
+	var out []SourceRecord
+	for off := 0; off < len(keys); off += lookupChunk {
+		chunk := keys[off:min(off+lookupChunk, len(keys))]
+		args := []any{kind}
+		for _, k := range chunk {
+			args = append(args, k)
+		}
+		var page []SourceRecord
+		err := sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held')
+			AND key IN (`+strings.Repeat("?, ", len(chunk)-1)+`?) ORDER BY id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+	}
+	return out, nil
+}
+
+// TermPricesFor returns the locked prices of the given terms.
+func (r reader) TermPricesFor(ctx context.Context, termKeys []string) ([]TermPrice, error) {
+	var out []TermPrice
+	for off := 0; off < len(termKeys); off += lookupChunk {
+		chunk := termKeys[off:min(off+lookupChunk, len(termKeys))]
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		var page []TermPrice
+		err := sqlxSelect(ctx, r, &page, `SELECT term_key, unit_price FROM term_prices
+			WHERE term_key IN (`+strings.Repeat("?, ", len(chunk)-1)+`?)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+	}
+	return out, nil
+}
