@@ -141,7 +141,7 @@ func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]inv
 	posted := map[string]ledger.PostedTxn{}
 	locked := map[string]decimal.Decimal{}
 	asked, askedTerms := map[string]bool{}, map[string]bool{}
-	for {
+	for pass := 0; ; pass++ {
 		var keys, terms []string
 		ask := func(k string) {
 			if !asked[k] {
@@ -149,9 +149,13 @@ func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]inv
 				keys = append(keys, k)
 			}
 		}
+		// What the rules themselves asked (K7 reversals, R2 late toggles):
+		// if none of it is posted, and every locked price is the one the
+		// pass used, this pass's result is already the final one.
+		var rulesAsked []string
 		env := invoice.Env{
 			AsOf:   asOf,
-			Posted: func(k string) bool { ask(k); _, ok := posted[k]; return ok },
+			Posted: func(k string) bool { ask(k); rulesAsked = append(rulesAsked, k); _, ok := posted[k]; return ok },
 			LockedPrice: func(k string) (decimal.Decimal, bool) {
 				if !askedTerms[k] {
 					askedTerms[k] = true
@@ -192,7 +196,38 @@ func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]inv
 			}
 			locked[tp.TermKey] = price
 		}
+		if pass == 0 && final(results, rulesAsked, posted, locked) {
+			lockedTerms := map[string]bool{}
+			for k := range locked {
+				lockedTerms[k] = true
+			}
+			return results, posted, lockedTerms, nil
+		}
 	}
+}
+
+// final reports whether a first pass, run as if nothing were posted or
+// locked, gave what a pass with the ledger's answers would: none of the
+// keys the rules asked about is posted, and every term was billed at the
+// price it is locked at.
+func final(results []invoice.Result, rulesAsked []string, posted map[string]ledger.PostedTxn, locked map[string]decimal.Decimal) bool {
+	for _, k := range rulesAsked {
+		if _, ok := posted[k]; ok {
+			return false
+		}
+	}
+	billedAt := map[string]bool{} // locked terms a charge of this pass billed at their locked price
+	for _, r := range results {
+		for _, c := range r.Charges {
+			if p, ok := locked[c.TermKey]; ok {
+				if !p.Equal(c.UnitPrice) {
+					return false
+				}
+				billedAt[c.TermKey] = true
+			}
+		}
+	}
+	return len(billedAt) == len(locked) // a locked term this pass could not price needs the lock
 }
 
 // plan turns the page's schedules into what to write.
