@@ -31,7 +31,7 @@ func Ingest(ctx context.Context, d Deps, inbox string) (Summary, error) {
 		for _, f := range box.Ignored {
 			log.Warn("inbox file ignored: its name matches no input kind", "file", f)
 		}
-		book, err := loadBook(ctx, d)
+		book, err := loadReference(ctx, d)
 		if err != nil {
 			return err
 		}
@@ -44,7 +44,7 @@ func Ingest(ctx context.Context, d Deps, inbox string) (Summary, error) {
 				return err
 			}
 			if reload { // a whole-file reject: forget what its rows did to the book
-				if book, err = loadBook(ctx, d); err != nil {
+				if book, err = loadReference(ctx, d); err != nil {
 					return err
 				}
 			}
@@ -101,7 +101,6 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 	// The file's rows stream into the ledger in batches, inside one database
 	// transaction with the file's own row: all of it is loaded, or nothing.
 	var ferr error
-	released := []invoice.Cancellation(nil)
 	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
 		batch := make([]ledger.SourceRecord, 0, ingestBatch)
 		flush := func() error {
@@ -127,7 +126,7 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 			}
 			return nil
 		}
-		if ferr = readFile(d, f, book, sink); ferr != nil {
+		if ferr = readFile(ctx, d, tx, f, book, sink, flush); ferr != nil {
 			return ferr
 		}
 		if err := flush(); err != nil {
@@ -141,8 +140,7 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 		if _, err := tx.AddFile(ctx, file); err != nil {
 			return err
 		}
-		released = book.Release() // K6: held cancellations whose order line arrived
-		return releaseHeld(ctx, tx, released)
+		return nil
 	})
 	var fileErr *csvin.FileError
 	if errors.As(ferr, &fileErr) {
@@ -169,45 +167,156 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 // ingestBatch is how many source records go to the database at once.
 const ingestBatch = 5000
 
-// readFile reads one inbox file through the rules' book into sink.
-func readFile(d Deps, f csvin.File, book *invoice.Book, sink func(ledger.SourceRecord) error) error {
+// readFile reads one inbox file into sink. Reference rows (customers,
+// catalog, taxes) go through ref, which holds all of them. Order lines,
+// cancellations and renewal records go in batches: for each batch, the
+// records already accepted that its rows could repeat or depend on are
+// looked up in the ledger (through tx, so earlier batches of the same file
+// count) and loaded into a book for that batch only, so memory does not grow
+// with the ledger or the file.
+func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *invoice.Book,
+	sink func(ledger.SourceRecord) error, flush func() error) error {
+	batchBook := func() *invoice.Book {
+		b := invoice.NewBook()
+		b.Ref, b.Window = ref.Ref, ref.Window
+		return b
+	}
 	switch f.Kind {
 	case csvin.KindCustomers:
-		return readKind(d, f, sink, func(r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
-			out, rej := book.AddCustomer(rawCustomer(r), src)
+		return readKind(d, f, sink, nil, func(_ *invoice.Book, r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			out, rej := ref.AddCustomer(rawCustomer(r), src)
 			return out, rej, nil
-		}, func(r *csvin.CustomerRow) (string, []string) { return r.CustomerID, rawCustomer(r).Values() })
+		}, func(r *csvin.CustomerRow) (string, string, []string) {
+			return r.CustomerID, "", rawCustomer(r).Values()
+		})
 	case csvin.KindCatalog:
-		return readKind(d, f, sink, func(r *csvin.CatalogRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
-			out, rej := book.AddPrice(rawCatalog(r), src)
+		return readKind(d, f, sink, nil, func(_ *invoice.Book, r *csvin.CatalogRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			out, rej := ref.AddPrice(rawCatalog(r), src)
 			return out, rej, nil
-		}, func(r *csvin.CatalogRow) (string, []string) {
-			return strings.Join([]string{r.SKUID, r.Term, r.Currency, r.EffectiveFrom}, "/"), rawCatalog(r).Values()
+		}, func(r *csvin.CatalogRow) (string, string, []string) {
+			return strings.Join([]string{r.SKUID, r.Term, r.Currency, r.EffectiveFrom}, "/"), "", rawCatalog(r).Values()
 		})
 	case csvin.KindTaxes:
-		return readKind(d, f, sink, func(r *csvin.TaxRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
-			out, rej := book.AddTax(rawTax(r), src)
+		return readKind(d, f, sink, nil, func(_ *invoice.Book, r *csvin.TaxRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			out, rej := ref.AddTax(rawTax(r), src)
 			return out, rej, nil
-		}, func(r *csvin.TaxRow) (string, []string) { return r.Country, rawTax(r).Values() })
+		}, func(r *csvin.TaxRow) (string, string, []string) { return r.Country, "", rawTax(r).Values() })
 	case csvin.KindOrders:
-		return readKind(d, f, sink, func(r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
-			o, out, rej := book.AddOrder(rawOrder(r), src)
+		return readKind(d, f, sink, func(rows []*csvin.OrderRow) (*invoice.Book, error) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			b := batchBook()
+			var keys, subs []string
+			for _, r := range rows {
+				keys = append(keys, rawOrder(r).Key())
+				if r.SubscriptionID != "" {
+					subs = append(subs, r.SubscriptionID)
+				}
+			}
+			return b, preloadOrders(ctx, tx, b, keys, subs)
+		}, func(b *invoice.Book, r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			o, out, rej := b.AddOrder(rawOrder(r), src)
 			return out, rej, o
-		}, func(r *csvin.OrderRow) (string, []string) { return rawOrder(r).Key(), rawOrder(r).Values() })
+		}, func(r *csvin.OrderRow) (string, string, []string) {
+			return rawOrder(r).Key(), r.SubscriptionID, rawOrder(r).Values()
+		})
 	case csvin.KindCancellations:
-		return readKind(d, f, sink, func(r *csvin.CancellationRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
-			c, out, rej := book.AddCancellation(rawCancellation(r), src)
+		return readKind(d, f, sink, func(rows []*csvin.CancellationRow) (*invoice.Book, error) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			b := batchBook()
+			var keys []string
+			for _, r := range rows {
+				keys = append(keys, rawCancellation(r).Key())
+			}
+			if err := preloadOrders(ctx, tx, b, keys, nil); err != nil {
+				return nil, err
+			}
+			return b, preloadCancellations(ctx, tx, b, keys)
+		}, func(b *invoice.Book, r *csvin.CancellationRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			c, out, rej := b.AddCancellation(rawCancellation(r), src)
 			return out, rej, c
-		}, func(r *csvin.CancellationRow) (string, []string) {
-			return rawCancellation(r).Key(), rawCancellation(r).Values()
+		}, func(r *csvin.CancellationRow) (string, string, []string) {
+			return rawCancellation(r).Key(), "", rawCancellation(r).Values()
 		})
 	case csvin.KindRenewals:
-		return readKind(d, f, sink, func(r *csvin.RenewalRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
-			n, out, rej := book.AddRenewal(rawRenewal(r), src)
+		return readKind(d, f, sink, func(rows []*csvin.RenewalRow) (*invoice.Book, error) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			b := batchBook()
+			var subs []string
+			for _, r := range rows {
+				subs = append(subs, r.SubscriptionID)
+			}
+			if err := preloadOrders(ctx, tx, b, nil, subs); err != nil {
+				return nil, err
+			}
+			return b, preloadRenewals(ctx, tx, b, subs)
+		}, func(b *invoice.Book, r *csvin.RenewalRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			n, out, rej := b.AddRenewal(rawRenewal(r), src)
 			return out, rej, n
-		}, func(r *csvin.RenewalRow) (string, []string) { return r.SubscriptionID, rawRenewal(r).Values() })
+		}, func(r *csvin.RenewalRow) (string, string, []string) {
+			return r.SubscriptionID, "", rawRenewal(r).Values()
+		})
 	}
 	return fmt.Errorf("inbox file %s: unknown kind %q", f.Name, f.Kind)
+}
+
+// preloadOrders puts the accepted order lines with one of keys, or one of
+// subs as subscription, into b.
+func preloadOrders(ctx context.Context, tx *ledger.Tx, b *invoice.Book, keys, subs []string) error {
+	byKey, err := tx.RecordsByKey(ctx, csvin.KindOrders, keys)
+	if err != nil {
+		return err
+	}
+	bySub, err := tx.RecordsByRef(ctx, csvin.KindOrders, subs)
+	if err != nil {
+		return err
+	}
+	for _, rec := range append(byKey, bySub...) {
+		var o invoice.Order
+		if err := decodeRecord(rec, &o); err != nil {
+			return err
+		}
+		o.Src = srcOf(rec)
+		b.PutOrder(o, rec.Hash)
+	}
+	return nil
+}
+
+func preloadCancellations(ctx context.Context, tx *ledger.Tx, b *invoice.Book, keys []string) error {
+	recs, err := tx.RecordsByKey(ctx, csvin.KindCancellations, keys)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		var c invoice.Cancellation
+		if err := decodeRecord(rec, &c); err != nil {
+			return err
+		}
+		c.Src = srcOf(rec)
+		b.PutCancellation(c, rec.Hash, rec.Status == ledger.Held && rec.Rule == "K6")
+	}
+	return nil
+}
+
+func preloadRenewals(ctx context.Context, tx *ledger.Tx, b *invoice.Book, subs []string) error {
+	recs, err := tx.RecordsByKey(ctx, csvin.KindRenewals, subs)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		var n invoice.Renewal
+		if err := decodeRecord(rec, &n); err != nil {
+			return err
+		}
+		n.Src = srcOf(rec)
+		b.PutRenewal(n, rec.Hash)
+	}
+	return nil
 }
 
 // releaseHeld marks the K6-held cancellations whose order arrived as accepted.
@@ -224,10 +333,13 @@ func releaseHeld(ctx context.Context, tx *ledger.Tx, released []invoice.Cancella
 	return tx.SetStatus(ctx, ids, ledger.Accepted, "", "")
 }
 
-// readKind validates a file whole, then reads it row by row through add,
-// turning every row into a source record.
+// readKind validates a file whole, then reads it row by row, turning every
+// row into a source record for sink. With batch set, rows are judged a batch
+// at a time against the book batch returns for them; without, add gets nil.
 func readKind[T csvin.Record](d Deps, f csvin.File, sink func(ledger.SourceRecord) error,
-	add func(*T, invoice.Source) (invoice.Outcome, *invoice.Reject, any), ident func(*T) (string, []string)) error {
+	batch func([]*T) (*invoice.Book, error),
+	add func(*invoice.Book, *T, invoice.Source) (invoice.Outcome, *invoice.Reject, any),
+	ident func(*T) (key, ref string, values []string)) error {
 	open := func() (*os.File, error) { return os.Open(f.Path) }
 	fh, err := open()
 	if err != nil {
@@ -244,21 +356,51 @@ func readKind[T csvin.Record](d Deps, f csvin.File, sink func(ledger.SourceRecor
 	defer fh.Close()
 	bar, done := d.bar(stats.Read, "reading "+f.Name)
 	defer done()
+	var rows []*T
+	var lines []int
+	judge := func() error {
+		var b *invoice.Book
+		if batch != nil {
+			var err error
+			if b, err = batch(rows); err != nil {
+				return err
+			}
+		}
+		for i, row := range rows {
+			bar.Add(1)
+			key, ref, values := ident(row)
+			out, rej, record := add(b, row, invoice.Source{File: f.Name, Line: lines[i]})
+			kept := out == invoice.Accepted || out == invoice.Held
+			raw, err := encodeRaw(*row, typedIfKept(out, record))
+			if err != nil {
+				return err
+			}
+			rec := ledger.SourceRecord{Kind: f.Kind, Key: key, Hash: invoice.Identity(values), Raw: raw, File: f.Name,
+				Line: int64(lines[i]), Status: statusOf(out)}
+			if kept {
+				rec.Ref = ref
+			}
+			if rej != nil {
+				rec.Rule, rec.Message = rej.Rule, rej.FullMessage()
+			}
+			if err := sink(rec); err != nil {
+				return err
+			}
+		}
+		rows, lines = rows[:0], lines[:0]
+		return nil
+	}
 	_, rowErrs, err := csvin.Read[T](f.Name, fh, func(line int, row *T) error {
-		bar.Add(1)
-		key, values := ident(row)
-		out, rej, record := add(row, invoice.Source{File: f.Name, Line: line})
-		raw, err := encodeRaw(*row, typedIfKept(out, record))
-		if err != nil {
-			return err
+		r := *row
+		rows, lines = append(rows, &r), append(lines, line)
+		if len(rows) == ingestBatch {
+			return judge()
 		}
-		rec := ledger.SourceRecord{Kind: f.Kind, Key: key, Hash: invoice.Identity(values), Raw: raw, File: f.Name, Line: int64(line),
-			Status: statusOf(out)}
-		if rej != nil {
-			rec.Rule, rec.Message = rej.Rule, rej.FullMessage()
-		}
-		return sink(rec)
+		return nil
 	})
+	if err == nil {
+		err = judge()
+	}
 	if err != nil {
 		return err
 	}
@@ -268,13 +410,6 @@ func readKind[T csvin.Record](d Deps, f csvin.File, sink func(ledger.SourceRecor
 		if err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func typedIfKept(out invoice.Outcome, record any) any {
-	if out == invoice.Accepted || out == invoice.Held {
-		return record
 	}
 	return nil
 }
@@ -289,4 +424,12 @@ func statusOf(o invoice.Outcome) string {
 		return ledger.Rejected
 	}
 	return ledger.Accepted
+}
+
+// typedIfKept is the typed record to store with an accepted or held row.
+func typedIfKept(out invoice.Outcome, record any) any {
+	if out == invoice.Accepted || out == invoice.Held {
+		return record
+	}
+	return nil
 }

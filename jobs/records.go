@@ -1,10 +1,8 @@
 package jobs
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"cspbill/invoice"
 	"cspbill/jobs/csvin"
@@ -96,103 +94,6 @@ func rawCancellation(r *csvin.CancellationRow) invoice.RawCancellation {
 func rawRenewal(r *csvin.RenewalRow) invoice.RawRenewal {
 	return invoice.RawRenewal{SubscriptionID: r.SubscriptionID, Action: r.Action, EffectiveAt: r.EffectiveAt, RequestedBy: r.RequestedBy,
 		Role: r.Role, Term: r.Term, BillingPlan: r.BillingPlan, Quantity: r.Quantity}
-}
-
-// loadedBook is the rules' book with what the ledger says of its records.
-type loadedBook struct {
-	book   *invoice.Book
-	status map[int64]statusChange // held records' current status, by record id
-	order  []*invoice.Order       // accepted and held order lines, in ledger order
-}
-
-func (b *loadedBook) orders() []*invoice.Order { return b.order }
-
-func loadBook(ctx context.Context, d Deps) (*invoice.Book, error) {
-	lb, err := loadState(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	return lb.book, nil
-}
-
-// loadState rebuilds the rules' book from the ledger: reference rows are
-// replayed through the same checks (their order makes the same result),
-// orders, cancellations and renewals are loaded as they were accepted.
-func loadState(ctx context.Context, d Deps) (*loadedBook, error) {
-	b := invoice.NewBook()
-	lb := &loadedBook{book: b, status: map[int64]statusChange{}}
-	b.Window = d.window()
-	l := d.Ledger
-	each := func(kind, status string, fn func(ledger.SourceRecord) error) error {
-		for rec, err := range l.Records(ctx, ledger.RecordFilter{Kind: kind, Status: status}) {
-			if err != nil {
-				return err
-			}
-			if rec.Status == ledger.Held {
-				lb.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message, rec.Support}
-			}
-			if err := fn(rec); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	replay := func(rec ledger.SourceRecord) error { return replayReference(b, rec) }
-	for _, kind := range []string{csvin.KindCustomers, csvin.KindCatalog, csvin.KindTaxes} {
-		if err := each(kind, ledger.Accepted, replay); err != nil {
-			return nil, err
-		}
-	}
-	// Accepted and held records of the three kinds the rules schedule,
-	// loaded as they were accepted.
-	kept := func(kind string, put func(rec ledger.SourceRecord) error) error {
-		for _, status := range []string{ledger.Accepted, ledger.Held} {
-			if err := each(kind, status, put); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	err := kept(csvin.KindOrders, func(rec ledger.SourceRecord) error {
-		var o invoice.Order
-		if err := decodeRecord(rec, &o); err != nil {
-			return err
-		}
-		o.Src = srcOf(rec)
-		b.PutOrder(o, rec.Hash)
-		p, _ := b.Order(o.Key())
-		lb.order = append(lb.order, p)
-		return nil
-	})
-	if err == nil {
-		err = kept(csvin.KindCancellations, func(rec ledger.SourceRecord) error {
-			var c invoice.Cancellation
-			if err := decodeRecord(rec, &c); err != nil {
-				return err
-			}
-			c.Src = srcOf(rec)
-			// Held for its order line (K6) until Release; held for a tax rate
-			// (C4) it is scheduled like any other.
-			b.PutCancellation(c, rec.Hash, rec.Status == ledger.Held && rec.Rule == "K6")
-			return nil
-		})
-	}
-	if err == nil {
-		err = kept(csvin.KindRenewals, func(rec ledger.SourceRecord) error {
-			var n invoice.Renewal
-			if err := decodeRecord(rec, &n); err != nil {
-				return err
-			}
-			n.Src = srcOf(rec)
-			b.PutRenewal(n, rec.Hash)
-			return nil
-		})
-	}
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(lb.order, func(i, j int) bool { return lb.order[i].Src.ID < lb.order[j].Src.ID })
-	return lb, nil
 }
 
 // replayReference adds an accepted reference row (customers, catalog, taxes)

@@ -9,7 +9,7 @@ import (
 // with memory for one page at a time.
 
 const selectRecord = `SELECT id, kind, key, hash, raw, file, line, status, rule, message, support, run_id,
-	COALESCE(reported_period, '') AS reported_period FROM source_records`
+	COALESCE(reported_period, '') AS reported_period, ref FROM source_records`
 
 // RecordPage returns up to limit records of kind whose status is accepted or
 // held, with ids after afterID, in id order.
@@ -20,9 +20,19 @@ func (r reader) RecordPage(ctx context.Context, kind string, afterID int64, limi
 	return out, err
 }
 
+// RecordsByRef returns the accepted and held records of kind with one of
+// refs as second key, in id order.
+func (r reader) RecordsByRef(ctx context.Context, kind string, refs []string) ([]SourceRecord, error) {
+	return r.recordsIn(ctx, "ref", kind, refs)
+}
+
 // RecordsByKey returns the accepted and held records of kind with one of
 // keys as business key, in id order.
 func (r reader) RecordsByKey(ctx context.Context, kind string, keys []string) ([]SourceRecord, error) {
+	return r.recordsIn(ctx, "key", kind, keys)
+}
+
+func (r reader) recordsIn(ctx context.Context, col, kind string, keys []string) ([]SourceRecord, error) {
 	var out []SourceRecord
 	for off := 0; off < len(keys); off += lookupChunk {
 		chunk := keys[off:min(off+lookupChunk, len(keys))]
@@ -32,7 +42,7 @@ func (r reader) RecordsByKey(ctx context.Context, kind string, keys []string) ([
 		}
 		var page []SourceRecord
 		err := sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held')
-			AND key IN (`+strings.Repeat("?, ", len(chunk)-1)+`?) ORDER BY id`, args...)
+			AND `+col+` IN (`+strings.Repeat("?, ", len(chunk)-1)+`?) ORDER BY id`, args...)
 		if err != nil {
 			return nil, err
 		}

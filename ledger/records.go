@@ -138,10 +138,11 @@ type SourceRecord struct {
 	Support        string `db:"support"` // what a support request needs (K1), JSON
 	RunID          string `db:"run_id"`
 	ReportedPeriod string `db:"reported_period"` // month of the close that listed it; "" not yet
+	Ref            string `db:"ref"`             // a second key: an order line's subscription_id
 }
 
 var recordColumns = []string{"id", "kind", "key", "hash", "raw", "file", "line", "status",
-	"rule", "message", "support", "run_id", "reported_period"}
+	"rule", "message", "support", "run_id", "reported_period", "ref"}
 
 // AddRecords writes recs in bulk and sets their IDs.
 func (l *Ledger) AddRecords(ctx context.Context, recs []SourceRecord) error {
@@ -167,7 +168,7 @@ func (t *Tx) AddRecords(ctx context.Context, recs []SourceRecord) error {
 		}
 		a[0], a[1], a[2], a[3], a[4], a[5] = ids[n], r.Kind, r.Key, r.Hash, r.Raw, r.File
 		a[6], a[7], a[8], a[9], a[10] = r.Line, r.Status, r.Rule, r.Message, r.Support
-		a[11], a[12] = r.RunID, reported
+		a[11], a[12], a[13] = r.RunID, reported, r.Ref
 	})
 	if err != nil {
 		return err
@@ -255,8 +256,7 @@ func (r reader) Records(ctx context.Context, f RecordFilter) iter.Seq2[SourceRec
 	if f.Unreported {
 		where = append(where, "reported_period IS NULL")
 	}
-	q := `SELECT id, kind, key, hash, raw, file, line, status, rule, message, support, run_id,
-		COALESCE(reported_period, '') AS reported_period FROM source_records`
+	q := selectRecord
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
