@@ -28,6 +28,11 @@ bench:
 bench-quick:
 	$(GO) run ./scripts/bench -n 100000 -db both
 
+# Crash, concurrency, database-fault and malformed-input tests, then every
+# fuzz target for FUZZTIME (default 20s). Needs PostgreSQL (see make test).
+test-faults:
+	FUZZTIME=$${FUZZTIME:-20s} bash scripts/test-faults.sh
+
 vet:
 	$(GO) vet ./...
 

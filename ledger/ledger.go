@@ -2,9 +2,12 @@ package ledger
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -36,6 +39,9 @@ var (
 	ErrPeriodClosed = errors.New("ledger: period is closed")
 	// ErrBusy: another run holds the ledger lock.
 	ErrBusy = errors.New("another cspbill run holds the ledger lock; try again later")
+	// ErrConnLost: the connection to the database broke during a
+	// transaction, so none of it was committed.
+	ErrConnLost = errors.New("ledger: lost the connection to the database")
 )
 
 type dialect int
@@ -218,7 +224,10 @@ func (l *Ledger) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		stx.Rollback()
 		return l.wrap(err)
 	}
-	return l.wrap(stx.Commit())
+	if err := stx.Commit(); err != nil {
+		return l.wrap(fmt.Errorf("ledger: commit: %w", err))
+	}
+	return nil
 }
 
 // wrap maps the database's own refusals to sentinels, so a closed period
@@ -230,7 +239,24 @@ func (l *Ledger) wrap(err error) error {
 	if strings.Contains(err.Error(), "cspbill: period is closed") {
 		return fmt.Errorf("%w: %v", ErrPeriodClosed, err)
 	}
+	if connLost(err) && !errors.Is(err, ErrConnLost) {
+		return fmt.Errorf("%w (%s): nothing of this transaction was committed; run the job again: %v", ErrConnLost, l.url, err)
+	}
 	return err
+}
+
+// connLost reports an error that means the connection broke: the driver's
+// bad connection, a network error, an unexpected EOF, or PostgreSQL's
+// connection exception (class 08) or operator intervention (class 57, a
+// terminated backend or a shutdown).
+func connLost(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		class := string(pe.Code.Class())
+		return class == "08" || class == "57"
+	}
+	var ne *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &ne)
 }
 
 // isUniqueViolation reports a UNIQUE constraint failure on either database.
