@@ -111,7 +111,7 @@ func toTxn(c invoice.Charge, cust invoice.Customer, period invoice.Month, invoic
 // apply writes a plan in one database transaction: postings, status changes
 // and price locks all land, or none do.
 func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (int, error) {
-	res, err := tx.Post(ctx, runID, p.txns)
+	res, err := tx.PostNew(ctx, runID, p.txns) // compute looked every key up, under the lock
 	if err != nil {
 		return 0, err
 	}
@@ -181,24 +181,52 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 	return d.hook("post:committed")
 }
 
-// postPlans computes and applies every page's plan inside tx.
+// postPlans computes and applies every page's plan inside tx. The next
+// page is computed (reading through the pool, not tx) while the database
+// writes the last one: pages never share a business key, so the order of
+// the two does not matter, and nothing commits until tx does.
 func postPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, cal calendar, tx *ledger.Tx, s *Summary) error {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	plans := make(chan *plan, 1)
+	done := make(chan error, 1)
+	go func() {
+		defer close(plans)
+		done <- eachPlan(pctx, d, asOf, cal, func(p *plan) error {
+			select {
+			case plans <- p:
+				return nil
+			case <-pctx.Done():
+				return pctx.Err()
+			}
+		})
+	}()
 	first := true
-	return eachPlan(ctx, d, asOf, cal, func(p *plan) error {
-		if first {
-			if err := d.hook("post:computed"); err != nil {
+	for p := range plans {
+		err := func() error {
+			if first {
+				first = false
+				if err := d.hook("post:computed"); err != nil {
+					return err
+				}
+			}
+			report(d, runID, p, s)
+			if err := releaseHeld(ctx, tx, p.released); err != nil {
 				return err
 			}
-			first = false
-		}
-		report(d, runID, p, s)
-		if err := releaseHeld(ctx, tx, p.released); err != nil {
+			n, err := apply(ctx, d, runID, p, tx)
+			s.Posted += n
+			return err
+		}()
+		if err != nil {
+			cancel()
+			for range plans { // let the producer finish
+			}
+			<-done
 			return err
 		}
-		n, err := apply(ctx, d, runID, p, tx)
-		s.Posted += n
-		return err
-	})
+	}
+	return <-done
 }
 
 // report logs a page's holds and rejects and counts them.

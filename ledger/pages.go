@@ -3,6 +3,8 @@ package ledger
 import (
 	"context"
 	"strings"
+
+	"github.com/lib/pq"
 )
 
 // Reads in pages and by key, so a job can work through millions of records
@@ -36,13 +38,19 @@ func (r reader) recordsIn(ctx context.Context, col, kind string, keys []string) 
 	var out []SourceRecord
 	for off := 0; off < len(keys); off += lookupChunk {
 		chunk := keys[off:min(off+lookupChunk, len(keys))]
-		args := []any{kind}
-		for _, k := range chunk {
-			args = append(args, k)
-		}
 		var page []SourceRecord
-		err := sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held')
-			AND `+col+` IN (`+strings.Repeat("?, ", len(chunk)-1)+`?) ORDER BY id`, args...)
+		var err error
+		if r.d == postgres { // one array parameter: no planning of thousands of placeholders
+			err = sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held')
+				AND `+col+` = ANY(?) ORDER BY id`, kind, pq.StringArray(chunk))
+		} else {
+			args := []any{kind}
+			for _, k := range chunk {
+				args = append(args, k)
+			}
+			err = sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held')
+				AND `+col+` IN (`+strings.Repeat("?, ", len(chunk)-1)+`?) ORDER BY id`, args...)
+		}
 		if err != nil {
 			return nil, err
 		}

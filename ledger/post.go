@@ -195,6 +195,17 @@ func (l *Ledger) Post(ctx context.Context, runID string, txns []Txn) (PostResult
 
 // Post is Ledger.Post inside an open transaction.
 func (t *Tx) Post(ctx context.Context, runID string, txns []Txn) (PostResult, error) {
+	return t.post(ctx, runID, txns, true)
+}
+
+// PostNew is Post for transactions the caller has just looked up and found
+// unposted while holding Lock: it skips the look-up. A key posted after all
+// still fails, on the UNIQUE constraint, and nothing of the batch is written.
+func (t *Tx) PostNew(ctx context.Context, runID string, txns []Txn) (PostResult, error) {
+	return t.post(ctx, runID, txns, false)
+}
+
+func (t *Tx) post(ctx context.Context, runID string, txns []Txn, lookup bool) (PostResult, error) {
 	var res PostResult
 	if runID == "" {
 		return res, fmt.Errorf("%w: Post needs a run id", ErrInvalid)
@@ -230,11 +241,13 @@ func (t *Tx) Post(ctx context.Context, runID string, txns []Txn) (PostResult, er
 	for n, i := range keep {
 		keys[n] = txns[i].Key
 	}
-	for p, err := range t.Lookup(ctx, keys) {
-		if err != nil {
-			return res, err
+	if lookup {
+		for p, err := range t.Lookup(ctx, keys) {
+			if err != nil {
+				return res, err
+			}
+			posted[p.Key] = p.Hash
 		}
-		posted[p.Key] = p.Hash
 	}
 	closed, err := t.closedSet(ctx)
 	if err != nil {

@@ -198,3 +198,29 @@ func TestHashIgnoresWhenNotWhat(t *testing.T) {
 		}
 	}
 }
+
+// PostNew skips the look-up of posted keys, but a key posted before still
+// cannot be posted twice: the UNIQUE constraint refuses the whole batch.
+func TestPostNewStillRefusesAPostedKey(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		if _, err := l.Post(ctx, run, []ledger.Txn{charge("A/1", "CUST1", "USD", "2026-10", 10000, 725)}); err != nil {
+			t.Fatal(err)
+		}
+		err := l.InTx(ctx, func(tx *ledger.Tx) error {
+			_, err := tx.PostNew(ctx, run, []ledger.Txn{
+				charge("B/1", "CUST1", "USD", "2026-10", 100, 0),
+				charge("A/1", "CUST1", "USD", "2026-10", 10000, 725),
+			})
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "another writer posted some of these keys") {
+			t.Fatalf("PostNew of a posted key: %v", err)
+		}
+		if n := count(t, l, "txns"); n != 1 {
+			t.Fatalf("txns = %d after the refused batch, want 1", n)
+		}
+	})
+}
