@@ -111,6 +111,11 @@ func loadPage(ctx context.Context, d Deps, ref *invoice.Book, afterID int64) (*p
 // schedule of every order line through asOf, less what the ledger already
 // holds, handed to fn page by page.
 func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn func(*plan) error) error {
+	// Statistics as of now, so the per-page look-ups use their indexes
+	// however much an earlier run wrote.
+	if err := d.Ledger.Analyze(ctx); err != nil {
+		return err
+	}
 	ref, err := loadReference(ctx, d)
 	if err != nil {
 		return err

@@ -86,11 +86,11 @@ type Summary struct {
 	Invoices      int `json:"invoices_written"`
 	// Differences counts reconciliation lines that differ or are missing on
 	// one side.
-	Differences int      `json:"differences,omitempty"`
-	Periods     []string `json:"periods_closed,omitempty"`
-	Out         string   `json:"out,omitempty"`
-	Seconds     float64  `json:"seconds"`
-	DryRun      bool     `json:"dry_run,omitempty"`
+	Differences int           `json:"differences,omitempty"`
+	Periods     []string      `json:"periods_closed,omitempty"`
+	Out         string        `json:"out,omitempty"`
+	Elapsed     time.Duration `json:"elapsed_ns"`
+	DryRun      bool          `json:"dry_run,omitempty"`
 }
 
 // FileCount is one inbox file's control totals: read = accepted + rejected.
@@ -133,7 +133,7 @@ func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string
 	if err == nil {
 		err = d.hook(command + ":finishing")
 	}
-	s.Seconds = d.now().Sub(start).Seconds()
+	s.Elapsed = d.now().Sub(start)
 	outcome := "ok"
 	switch {
 	case err != nil:
@@ -147,11 +147,11 @@ func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string
 		err = fmt.Errorf("record run end: %w", ferr)
 	}
 	if err != nil {
-		log.Error("run failed", "error", err.Error(), "seconds", s.Seconds)
+		log.Error("run failed", "error", err.Error(), "elapsed", s.Elapsed.String())
 		return s, err
 	}
 	log.Info("run finished", "outcome", outcome, "files", len(s.Files), "rows_read", s.Read, "rows_accepted", s.Accepted,
-		"rows_rejected", s.Rejected, "held", s.Held, "posted", s.Posted, "invoices", s.Invoices, "seconds", s.Seconds)
+		"rows_rejected", s.Rejected, "held", s.Held, "posted", s.Posted, "invoices", s.Invoices, "elapsed", s.Elapsed.String())
 	return s, nil
 }
 

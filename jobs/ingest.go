@@ -69,6 +69,9 @@ func Ingest(ctx context.Context, d Deps, inbox string) (Summary, error) {
 				return err
 			}
 		}
+		if s.Read > 0 {
+			return d.Ledger.Analyze(ctx)
+		}
 		return nil
 	})
 }
@@ -102,6 +105,9 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 	// transaction with the file's own row: all of it is loaded, or nothing.
 	var ferr error
 	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+		if err := tx.PreferIndexes(ctx); err != nil {
+			return err
+		}
 		batch := make([]ledger.SourceRecord, 0, ingestBatch)
 		flush := func() error {
 			err := tx.AddRecords(ctx, batch)

@@ -78,3 +78,26 @@ func (r reader) TermPricesFor(ctx context.Context, termKeys []string) ([]TermPri
 	}
 	return out, nil
 }
+
+// PreferIndexes makes the rest of this transaction look records up through
+// their indexes on PostgreSQL. A job that inserts a million rows and looks
+// them up in the same transaction would otherwise be planned from
+// statistics that say the table is nearly empty, and scan it whole for every
+// batch. SQLite plans with its indexes anyway.
+func (t *Tx) PreferIndexes(ctx context.Context) error {
+	if t.d != postgres {
+		return nil
+	}
+	_, err := t.tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`)
+	return err
+}
+
+// Analyze refreshes PostgreSQL's statistics of the tables jobs look things
+// up in, after a job wrote many rows to them.
+func (l *Ledger) Analyze(ctx context.Context) error {
+	if l.d != postgres {
+		return nil
+	}
+	_, err := l.db.ExecContext(ctx, `ANALYZE source_records, txns, postings, term_prices`)
+	return err
+}

@@ -284,7 +284,7 @@ func printSummary(w io.Writer, s jobs.Summary) {
 	if len(s.Periods) > 0 {
 		fmt.Fprintf(w, ", periods closed %v", s.Periods)
 	}
-	fmt.Fprintf(w, ", %.2f s\n", s.Seconds)
+	fmt.Fprintf(w, ", %s\n", s.Elapsed.Round(10*time.Millisecond))
 }
 
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {
