@@ -48,8 +48,8 @@ type page struct {
 // loadPage loads the order lines after afterID (at most pageSize), their
 // cancellations and renewal records into a book that shares ref.
 func loadPage(ctx context.Context, d Deps, ref *invoice.Book, afterID int64) (*page, int64, error) {
-	recs, err := d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
-	if err != nil || len(recs) == 0 {
+	recs, last, err := d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
+	if err != nil || last == 0 {
 		return nil, afterID, err
 	}
 	b := invoice.NewBook()
@@ -104,7 +104,7 @@ func loadPage(ctx context.Context, d Deps, ref *invoice.Book, afterID int64) (*p
 		b.PutRenewal(n, rec.Hash)
 		note(rec)
 	}
-	return p, recs[len(recs)-1].ID, nil
+	return p, last, nil
 }
 
 // eachPlan is recompute-and-diff, a page of order lines at a time: the

@@ -110,7 +110,7 @@ func open(ctx context.Context, rawURL string) (*Ledger, error) {
 		dsn = "file:" + l.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		driver, dsn, l.d = "postgres", rawURL, postgres
+		driver, dsn, l.d = "postgres", withJITOff(rawURL), postgres
 	default:
 		return nil, fmt.Errorf("%w: database URL %q: want sqlite:PATH or postgres://…", ErrInvalid, l.url)
 	}
@@ -125,6 +125,25 @@ func open(ctx context.Context, rawURL string) (*Ledger, error) {
 	l.db = db
 	l.reader = reader{q: db, d: l.d}
 	return l, nil
+}
+
+// withJITOff asks the server not to JIT-compile this ledger's queries
+// (lib/pq passes unknown URL parameters on as run-time settings). The jobs
+// send thousands of look-ups of a few thousand keys each; when a plan's cost
+// estimate crosses jit_above_cost, compiling it takes longer than running
+// it (seen: 150 ms a query). A URL that sets jit itself keeps its choice.
+func withJITOff(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	q := u.Query()
+	if q.Has("jit") {
+		return rawURL
+	}
+	q.Set("jit", "off")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Redact returns url with any password replaced by "xxxxx".

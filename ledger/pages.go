@@ -13,13 +13,29 @@ import (
 const selectRecord = `SELECT id, kind, key, hash, raw, file, line, status, rule, message, support, run_id,
 	COALESCE(reported_period, '') AS reported_period, ref FROM source_records`
 
-// RecordPage returns up to limit records of kind whose status is accepted or
-// held, with ids after afterID, in id order.
-func (r reader) RecordPage(ctx context.Context, kind string, afterID int64, limit int) ([]SourceRecord, error) {
-	var out []SourceRecord
-	err := sqlxSelect(ctx, r, &out, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held') AND id > ?
-		ORDER BY id LIMIT ?`, kind, afterID, limit)
-	return out, err
+// RecordPage reads the next limit records of kind after afterID, in id
+// order, and returns those accepted or held, and the last id it read (0 when
+// there are no more). Statuses are filtered here rather than in SQL so the
+// query walks the primary key whatever the planner thinks of the status
+// index.
+func (r reader) RecordPage(ctx context.Context, kind string, afterID int64, limit int) ([]SourceRecord, int64, error) {
+	var page []SourceRecord
+	err := sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND id > ? ORDER BY id LIMIT ?`, kind, afterID, limit)
+	if err != nil || len(page) == 0 {
+		return nil, 0, err
+	}
+	return kept(page), page[len(page)-1].ID, nil
+}
+
+// kept keeps the accepted and held records.
+func kept(recs []SourceRecord) []SourceRecord {
+	out := recs[:0]
+	for _, r := range recs {
+		if r.Status == Accepted || r.Status == Held {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // RecordsByRef returns the accepted and held records of kind with one of
@@ -40,17 +56,20 @@ func (r reader) recordsIn(ctx context.Context, col, kind string, keys []string) 
 		chunk := keys[off:min(off+lookupChunk, len(keys))]
 		var page []SourceRecord
 		var err error
+		// (kind, key) and (kind, ref) are indexed; the status is filtered
+		// after, so no plan prefers the status index and scans every record.
 		if r.d == postgres { // one array parameter: no planning of thousands of placeholders
-			err = sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held')
-				AND `+col+` = ANY(?) ORDER BY id`, kind, pq.StringArray(chunk))
+			err = sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND `+col+` = ANY(?) ORDER BY id`,
+				kind, pq.StringArray(chunk))
 		} else {
 			args := []any{kind}
 			for _, k := range chunk {
 				args = append(args, k)
 			}
-			err = sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND status IN ('accepted', 'held')
-				AND `+col+` IN (`+strings.Repeat("?, ", len(chunk)-1)+`?) ORDER BY id`, args...)
+			err = sqlxSelect(ctx, r, &page, selectRecord+` WHERE kind = ? AND `+col+` IN (`+
+				strings.Repeat("?, ", len(chunk)-1)+`?) ORDER BY id`, args...)
 		}
+		page = kept(page)
 		if err != nil {
 			return nil, err
 		}
