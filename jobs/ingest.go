@@ -109,10 +109,18 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 			return err
 		}
 		batch := make([]ledger.SourceRecord, 0, ingestBatch)
+		written, analyzeAt := 0, 4*ingestBatch
 		flush := func() error {
-			err := tx.AddRecords(ctx, batch)
+			if err := tx.AddRecords(ctx, batch); err != nil {
+				return err
+			}
+			written += len(batch)
 			batch = batch[:0]
-			return err
+			if written >= analyzeAt { // each time the file's rows double
+				analyzeAt *= 2
+				return tx.AnalyzeRecords(ctx)
+			}
+			return nil
 		}
 		sink := func(r ledger.SourceRecord) error {
 			fc.Read++
