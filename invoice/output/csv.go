@@ -20,13 +20,13 @@ var (
 	RejectColumns = []string{"file", "line", "record_key", "rule", "message"}
 )
 
-// text neutralises a text cell against CSV (formula) injection: a value that
+// Text neutralises a text cell against CSV (formula) injection: a value that
 // starts with '=', '+', '-', '@', a tab or a carriage return gets a leading
 // single quote, so a spreadsheet opening the CSV shows it as text. It is
 // applied to every column that holds text (names, descriptions, ids, messages)
 // and never to a number this package formats itself (amounts, quantities,
 // line numbers, dates), so a credit of "-12.50" stays a number.
-func text(s string) string {
+func Text(s string) string {
 	if s != "" && isTrigger(s[0]) {
 		return "'" + s
 	}
@@ -46,11 +46,11 @@ func isTrigger(c byte) bool {
 func lineRecord(l *invoice.Line) []string {
 	c := l.Currency
 	return []string{
-		text(l.InvoiceNumber), text(l.CustomerID), text(c.Code), text(l.ChargeType),
-		text(l.OrderID), strconv.Itoa(l.LineNo), text(l.SubscriptionID), text(l.SKU),
-		text(l.Description), l.ChargeStart.String(), l.ChargeEnd.String(),
+		Text(l.InvoiceNumber), Text(l.CustomerID), Text(c.Code), Text(l.ChargeType),
+		Text(l.OrderID), strconv.Itoa(l.LineNo), Text(l.SubscriptionID), Text(l.SKU),
+		Text(l.Description), l.ChargeStart.String(), l.ChargeEnd.String(),
 		strconv.FormatInt(l.Quantity, 10), c.Format(l.Net), c.Format(l.Tax), c.Format(l.Gross),
-		text(l.Source), text(l.CreditedInvoice),
+		Text(l.Source), Text(l.CreditedInvoice),
 	}
 }
 
@@ -58,7 +58,7 @@ func lineRecord(l *invoice.Line) []string {
 func invoiceRecord(h *invoice.Header) []string {
 	c := h.Currency
 	return []string{
-		text(h.InvoiceNumber), text(h.CustomerID), text(h.CustomerName), text(c.Code),
+		Text(h.InvoiceNumber), Text(h.CustomerID), Text(h.CustomerName), Text(c.Code),
 		c.Format(h.Net), c.Format(h.Tax), c.Format(h.Gross), strconv.Itoa(h.Lines),
 	}
 }
@@ -69,5 +69,5 @@ func rejectRecord(r *invoice.RejectRow) []string {
 	if r.Line > 0 {
 		line = strconv.Itoa(r.Line)
 	}
-	return []string{text(r.File), line, text(r.Key), text(r.Rule), text(r.Message)}
+	return []string{Text(r.File), line, Text(r.Key), Text(r.Rule), Text(r.Message)}
 }

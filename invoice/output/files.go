@@ -80,8 +80,8 @@ func mkdir(path string) error {
 	return os.Chmod(path, dirMode)
 }
 
-// syncDir makes the entries of a directory (new files, renames) durable.
-func syncDir(path string) error {
+// SyncDir makes the entries of a directory (new files, renames) durable.
+func SyncDir(path string) error {
 	d, err := os.Open(path)
 	if err != nil {
 		return err

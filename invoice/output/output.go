@@ -150,7 +150,7 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 		return nil, err
 	}
 	sort.Strings(st.Files)
-	if err := syncDir(dir); err != nil {
+	if err := SyncDir(dir); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -175,7 +175,7 @@ func (s *Staged) Publish() error {
 			return fmt.Errorf("publish %s: %w", s.Period, err)
 		}
 		s.state = published
-		return syncDir(s.outDir)
+		return SyncDir(s.outDir)
 	case err != nil:
 		return err
 	case !fi.IsDir():
@@ -194,7 +194,7 @@ func (s *Staged) Publish() error {
 			return err
 		}
 	}
-	if err := syncDir(s.Final); err != nil {
+	if err := SyncDir(s.Final); err != nil {
 		return err
 	}
 	s.state = published

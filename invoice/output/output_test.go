@@ -110,8 +110,8 @@ func TestCSVInjection(t *testing.T) {
 		{"", ""},
 		{"'quoted", "'quoted"},
 	} {
-		if got := text(tc.in); got != tc.want {
-			t.Errorf("text(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	out := t.TempDir()

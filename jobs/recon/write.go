@@ -144,7 +144,7 @@ func Write(ctx context.Context, outDir, period string, r Report) (err error) {
 			return err
 		}
 	}
-	return syncDir(dir)
+	return output.SyncDir(dir)
 }
 
 // writeTemp writes a new hidden file beside name and returns its path.
@@ -173,29 +173,6 @@ func writeTemp(dir, name string, fn func(io.Writer) error) (path string, err err
 		return "", err
 	}
 	return f.Name(), f.Close()
-}
-
-func syncDir(path string) error {
-	d, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// text neutralises a text cell of a CSV file against formula injection, as
-// invoice/output does: a value starting with '=', '+', '-', '@', a tab or a
-// carriage return gets a leading single quote. Numbers this package formats
-// are never passed through it, so a credit stays "-12.50".
-func text(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // detail holds one item's values as printed, shared by the CSV and the sheet.
@@ -240,11 +217,11 @@ func writeCSV(ctx context.Context, w io.Writer, r Report) error {
 		it := &r.Items[i]
 		d := detailOf(it)
 		if err := cw.Write([]string{
-			string(it.Kind), text(it.CustomerID), text(it.Currency.Code), text(it.ChargeType),
-			text(it.OrderID), text(it.SubscriptionID), text(it.SKU), it.ChargeStart.String(), text(d.invoice),
+			string(it.Kind), output.Text(it.CustomerID), output.Text(it.Currency.Code), output.Text(it.ChargeType),
+			output.Text(it.OrderID), output.Text(it.SubscriptionID), output.Text(it.SKU), it.ChargeStart.String(), output.Text(d.invoice),
 			d.ledgerQty, d.ledgerNet, d.ledgerTax, d.ledgerGross,
 			d.pcQty, d.pcSub, d.pcTax, d.pcTotal,
-			d.delta, d.deltaTotal, text(d.ledgerSrc), text(d.pcSrc), text(it.Note),
+			d.delta, d.deltaTotal, output.Text(d.ledgerSrc), output.Text(d.pcSrc), output.Text(it.Note),
 		}); err != nil {
 			return err
 		}
@@ -259,7 +236,7 @@ func writeRejects(w io.Writer, rejects []*RowError) error {
 		return err
 	}
 	for _, e := range rejects {
-		if err := cw.Write([]string{text(e.File), strconv.Itoa(e.Line), text(e.Field), text(e.Value), text(errText(e))}); err != nil {
+		if err := cw.Write([]string{output.Text(e.File), strconv.Itoa(e.Line), output.Text(e.Field), output.Text(e.Value), output.Text(errText(e))}); err != nil {
 			return err
 		}
 	}
