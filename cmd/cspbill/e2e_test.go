@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,6 +125,15 @@ func snapshot(t *testing.T, dir string) map[string][]byte {
 // ledgerState counts the ledger's transactions and checks SPEC §5.
 func ledgerState(t *testing.T, url string) int {
 	t.Helper()
+	return len(ledgerContent(t, url))
+}
+
+// ledgerContent checks SPEC §5 and returns every posted transaction as
+// "key hash period invoiced invoice net tax gross", sorted: two ledgers with
+// the same content hold the same charges and credits, amounts, periods and
+// invoice numbers (the runs that posted them aside).
+func ledgerContent(t *testing.T, url string) []string {
+	t.Helper()
 	ctx := context.Background()
 	l, err := ledger.Open(ctx, url)
 	if err != nil {
@@ -133,14 +143,15 @@ func ledgerState(t *testing.T, url string) int {
 	if err := l.Verify(ctx); err != nil {
 		t.Fatalf("SPEC §5 invariants: %v", err)
 	}
-	n := 0
-	for _, err := range l.Posted(ctx) {
+	var out []string
+	for p, err := range l.Posted(ctx) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n++
+		out = append(out, fmt.Sprintf("%s %s %s %v %s %d %d %d", p.Key, p.Hash, p.Period, p.Invoiced, p.InvoiceNumber, p.Net, p.Tax, p.Gross))
 	}
-	return n
+	sort.Strings(out)
+	return out
 }
 
 func TestE2E_CloseTwoMonths(t *testing.T) {
