@@ -186,6 +186,31 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 // writes the last one: pages never share a business key, so the order of
 // the two does not matter, and nothing commits until tx does.
 func postPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, cal calendar, tx *ledger.Tx, s *Summary) error {
+	// Nothing new since a run that computed everything through asOf or
+	// later: no record arrived and no setting changed, so the recompute
+	// would find everything posted. Skip it.
+	mark, marked, err := tx.PostMark(ctx)
+	if err != nil {
+		return err
+	}
+	last, err := tx.LastRecordID(ctx)
+	if err != nil {
+		return err
+	}
+	if marked && asOf.String() <= mark.AsOf && last == mark.LastRecord && mark.WindowDays == d.window() {
+		d.logger().Info("nothing new since the ledger was posted through "+mark.AsOf+": recompute skipped", "run", runID)
+		return nil
+	}
+	if err := postEachPlan(ctx, d, runID, asOf, cal, tx, s); err != nil {
+		return err
+	}
+	if marked && asOf.String() < mark.AsOf && last == mark.LastRecord && mark.WindowDays == d.window() {
+		return nil // the mark already says more
+	}
+	return tx.SetPostMark(ctx, runID, ledger.PostMark{AsOf: asOf.String(), LastRecord: last, WindowDays: d.window()})
+}
+
+func postEachPlan(ctx context.Context, d Deps, runID string, asOf invoice.Date, cal calendar, tx *ledger.Tx, s *Summary) error {
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	plans := make(chan *plan, 1)

@@ -211,6 +211,11 @@ func TestE2E_CloseTwoMonths(t *testing.T) {
 		if !strings.Contains(r.stdout, "transactions posted 0,") {
 			t.Errorf("second post posted:\n%s", r.stdout)
 		}
+		// The close computed everything through 2026-10-31 and nothing
+		// arrived since: the post knows without recomputing.
+		if !strings.Contains(r.stderr, "nothing new since the ledger was posted through 2026-10-31: recompute skipped") {
+			t.Errorf("second post recomputed:\n%s", r.stderr)
+		}
 		r = cspbill(t, nil, "close", "--period", "2026-10", "--out", out, db)
 		wantCode(t, r, 3, "close 2026-10 again")
 		if n := ledgerState(t, url); n != posted {
