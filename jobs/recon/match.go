@@ -424,8 +424,7 @@ func amount(d decimal.Decimal, c invoice.Currency) string {
 // A netted row takes the place of the first row of its group.
 func netRows(rows []Row) ([]Row, map[*Row]string) {
 	type group struct {
-		idx  []int
-		keep int // index in out
+		idx []int
 	}
 	groups := map[string]*group{}
 	var order []string
