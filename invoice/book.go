@@ -164,16 +164,6 @@ func (b *Book) Order(key string) (*Order, bool) {
 	return o, ok
 }
 
-// EachOrder calls fn for every accepted order line, in no particular order.
-func (b *Book) EachOrder(fn func(*Order) error) error {
-	for _, o := range b.orders {
-		if err := fn(o); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // AddCancellation validates a cancellations row. A cancellation for an order
 // line not (yet) accepted is held (K6); a second, different cancellation of a
 // line is rejected (K7). The window (K1) and software plans (K2) are judged by
@@ -206,25 +196,6 @@ func heldOrder(key string) *Reject {
 // PutCancellation loads a cancellation accepted or held earlier, with its Identity.
 func (b *Book) PutCancellation(c Cancellation, identity string, isHeld bool) {
 	b.cancels[c.Key()] = &cancelEntry{c: c, vals: identity, held: isHeld}
-}
-
-// Held returns the cancellations still waiting for their order line, with
-// the K6 reason, for the close's rejects file.
-func (b *Book) Held() []HeldRecord {
-	var out []HeldRecord
-	for key, e := range b.cancels {
-		if e.held {
-			out = append(out, HeldRecord{Src: e.c.Src, Key: key, Reject: heldOrder(key)})
-		}
-	}
-	return out
-}
-
-// HeldRecord is a record waiting for something, with why.
-type HeldRecord struct {
-	Src    Source
-	Key    string
-	Reject *Reject
 }
 
 // Release accepts the held cancellations whose order line has arrived and

@@ -56,14 +56,6 @@ func Round(d decimal.Decimal, c Currency) int64 {
 	return d.Round(c.Digits).Shift(c.Digits).IntPart()
 }
 
-// RoundQuo rounds num ÷ den half away from zero to the currency's minor unit,
-// exactly (no intermediate decimal expansion), and returns minor units.
-func RoundQuo(num, den decimal.Decimal, c Currency) int64 {
-	// num/den × 10^digits = (num × 10^digits) / den, as exact rationals.
-	r := new(big.Rat).Quo(num.Shift(c.Digits).Rat(), den.Rat())
-	return roundRat(r)
-}
-
 // roundRat rounds a rational half away from zero to an integer.
 func roundRat(r *big.Rat) int64 {
 	n := new(big.Int).Set(r.Num())

@@ -2,6 +2,7 @@ package invoice
 
 import (
 	"errors"
+	"math/big"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -22,15 +23,12 @@ func TestRoundHalfAwayFromZero(t *testing.T) {
 			t.Errorf("Round(%s, %s) = %d, want %d", c.in, c.cur.Code, got, c.want)
 		}
 	}
-	// RoundQuo is exact: 1 ÷ 3 = 0.333… → 0.33; 2 ÷ 3 → 0.67; −0.125 ÷ 1 → −0.13.
-	if got := RoundQuo(decimal.NewFromInt(1), decimal.NewFromInt(3), usd); got != 33 {
-		t.Errorf("1/3 = %d", got)
-	}
-	if got := RoundQuo(decimal.NewFromInt(2), decimal.NewFromInt(3), usd); got != 67 {
-		t.Errorf("2/3 = %d", got)
-	}
-	if got := RoundQuo(decimal.RequireFromString("-0.125"), decimal.NewFromInt(1), usd); got != -13 {
-		t.Errorf("-0.125 = %d", got)
+	// roundRat, behind every exact division (instalments, K4, C4), rounds
+	// rationals half away from zero: 1/3 → 0, 2/3 → 1, 5/2 → 3, −5/2 → −3, −7/3 → −2.
+	for _, c := range []struct{ num, den, want int64 }{{1, 3, 0}, {2, 3, 1}, {5, 2, 3}, {-5, 2, -3}, {-7, 3, -2}} {
+		if got := roundRat(big.NewRat(c.num, c.den)); got != c.want {
+			t.Errorf("round(%d/%d) = %d, want %d", c.num, c.den, got, c.want)
+		}
 	}
 }
 
