@@ -114,11 +114,15 @@ func TestAppendOnlyAndReferences(t *testing.T) {
 			{"posting of no txn", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 0, '2026-11', 'revenue', 0)`, id+1), "FOREIGN KEY|not in txns"},
 			{"posting in the wrong period", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 7, '2026-12', 'revenue', 0)`, id), "FOREIGN KEY|not in txns"},
 			{"posting to no account", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 8, '2026-11', 'nowhere', 0)`, id), "FOREIGN KEY|not in accounts"},
-			{"txn of no run", `INSERT INTO txns (id, key, hash, period, invoiced, date, customer_id, currency,
-				charge_type, order_id, line_no, subscription_id, sku, description, charge_start, charge_end,
-				quantity, net, tax, gross, source, run_id)
-				VALUES (999, 'RAW/1', 'h', '2026-11', true, '2026-11-01', 'C1', 'USD', 'new', 'O', 1, '', 'S', 'd',
-				'2026-11-01', '', 1, 5, 0, 5, 'x:1', 'no-such-run')`, "FOREIGN KEY|not in job_runs"},
+			{"txn of no run", rawTxn("no-such-run", "2026-11", "2026-11-01", "", ""), "FOREIGN KEY|not in job_runs"},
+			{"credit of no txn", rawTxn(run, "2026-11", "2026-11-01", "NO/SUCH/KEY", ""), "FOREIGN KEY|not in txns"},
+			{"txn on no invoice", rawTxn(run, "2026-11", "2026-11-01", "", "INV-2026-11-000001"), "FOREIGN KEY|not in invoices"},
+			{"stamped with no invoice", `UPDATE txns SET invoice_number = 'INV-2026-11-000009'`, "FOREIGN KEY|not in invoices"},
+			{"month not YYYY-MM", rawTxn(run, "2026-1", "2026-11-01", "", ""), "CHECK|check"},
+			{"month 13", rawTxn(run, "2026-13", "2026-11-01", "", ""), "CHECK|check|out of range"},
+			{"date with a space", rawTxn(run, "2026-11", "2026-11-1 ", "", ""), "CHECK|check"},
+			{"date of letters", rawTxn(run, "2026-11", "2026-1x-01", "", ""), "CHECK|check"},
+			{"no such day", rawTxn(run, "2026-11", "2026-02-30", "", ""), "CHECK|check|out of range"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := db.Exec(c.sql)
@@ -131,6 +135,22 @@ func TestAppendOnlyAndReferences(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// rawTxn is an INSERT of one transaction through raw SQL, bypassing Post's
+// checks, so the database's own are what refuse it.
+func rawTxn(run, period, date, creditsKey, invoice string) string {
+	null := func(s string) string {
+		if s == "" {
+			return "NULL"
+		}
+		return "'" + s + "'"
+	}
+	return fmt.Sprintf(`INSERT INTO txns (id, key, hash, period, invoiced, date, customer_id, currency,
+		charge_type, order_id, line_no, subscription_id, sku, description, charge_start, charge_end,
+		quantity, net, tax, gross, source, credits_key, invoice_number, run_id)
+		VALUES (999, 'RAW/1', 'h', '%s', true, '%s', 'C1', 'USD', 'new', 'O', 1, '', 'S', 'd',
+		'%s', '', 1, 5, 0, 5, 'x:1', %s, %s, '%s')`, period, date, date, null(creditsKey), null(invoice), run)
 }
 
 func matchesAny(s, alternatives string) bool {
