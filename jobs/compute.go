@@ -244,6 +244,11 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 	}
 	verdicts := map[int64]invoice.Verdict{}
 	newTerms := map[string]bool{}
+	charges := 0
+	for _, r := range results {
+		charges += len(r.Charges)
+	}
+	p.txns = make([]ledger.Txn, 0, charges) // a Txn is large: growing the slice copied it again and again
 	for i, o := range pg.orders {
 		res := results[i]
 		for _, v := range res.Verdicts {

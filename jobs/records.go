@@ -40,8 +40,16 @@ func encodeRaw(r csvin.Record, record any) (string, error) {
 	return string(b), err
 }
 
+// storedRecord is stored without decoding the row's columns: the rules
+// need only the typed record, and building the row's map was most of the
+// decoding's cost.
+type storedRecord struct {
+	Row    json.RawMessage `json:"row"`
+	Record json.RawMessage `json:"record,omitempty"`
+}
+
 func decodeRecord(rec ledger.SourceRecord, into any) error {
-	var s stored
+	var s storedRecord
 	if err := json.Unmarshal([]byte(rec.Raw), &s); err != nil {
 		return fmt.Errorf("source record %d (%s:%d): %w", rec.ID, rec.File, rec.Line, err)
 	}

@@ -115,6 +115,9 @@ func TestAppendOnlyAndReferences(t *testing.T) {
 			{"posting in the wrong period", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 7, '2026-12', 'revenue', 0)`, id), "FOREIGN KEY|not in txns"},
 			{"posting to no account", fmt.Sprintf(`INSERT INTO postings (txn_id, seq, period, account, amount) VALUES (%d, 8, '2026-11', 'nowhere', 0)`, id), "FOREIGN KEY|not in accounts"},
 			{"txn of no run", rawTxn("no-such-run", "2026-11", "2026-11-01", "", ""), "FOREIGN KEY|not in job_runs"},
+			{"price of no run", `INSERT INTO term_prices (term_key, unit_price, run_id) VALUES ('O/1/T0', '1', 'no-such-run')`, "FOREIGN KEY|not in job_runs"},
+			{"record of no run", `INSERT INTO source_records (kind, key, hash, raw, file, line, status, run_id)
+				VALUES ('orders', 'O/1', 'h', '{}', 'orders.csv', 2, 'accepted', 'no-such-run')`, "FOREIGN KEY|not in job_runs"},
 			{"credit of no txn", rawTxn(run, "2026-11", "2026-11-01", "NO/SUCH/KEY", ""), "FOREIGN KEY|not in txns"},
 			{"txn on no invoice", rawTxn(run, "2026-11", "2026-11-01", "", "INV-2026-11-000001"), "FOREIGN KEY|not in invoices"},
 			{"stamped with no invoice", `UPDATE txns SET invoice_number = 'INV-2026-11-000009'`, "FOREIGN KEY|not in invoices"},
