@@ -1,8 +1,11 @@
 package jobs
 
 import (
-	"encoding/json"
 	"fmt"
+
+	// A drop-in for encoding/json, about three times faster at decoding
+	// the stored records, which post and close do for every order line.
+	json "github.com/goccy/go-json"
 
 	"cspbill/invoice"
 	"cspbill/jobs/csvin"

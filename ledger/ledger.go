@@ -227,18 +227,24 @@ func (l *Ledger) migrator() (*goose.Provider, error) {
 // that Tx (lib/pq allows one open result per connection).
 type Tx struct {
 	reader
-	tx *sqlx.Tx
-	l  *Ledger
+	tx   *sqlx.Tx
+	conn *sqlx.Conn // the connection tx runs on: COPY writes through it directly
+	l    *Ledger
 }
 
 // InTx runs fn in one database transaction, committed when fn returns nil
 // and rolled back otherwise.
 func (l *Ledger) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	stx, err := l.db.BeginTxx(ctx, nil)
+	conn, err := l.db.Connx(ctx)
 	if err != nil {
 		return l.wrap(err)
 	}
-	tx := &Tx{reader: reader{q: stx, d: l.d}, tx: stx, l: l}
+	defer conn.Close()
+	stx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return l.wrap(err)
+	}
+	tx := &Tx{reader: reader{q: stx, d: l.d}, tx: stx, conn: conn, l: l}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return l.wrap(err)
