@@ -264,6 +264,11 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 			}
 			period, invoiced := cal.place(c.Date)
 			p.txns = append(p.txns, toTxn(c, cust, period, invoiced))
+			// Checked and hashed here, while the database writes the last
+			// page, rather than on the posting path.
+			if err := p.txns[len(p.txns)-1].Seal(); err != nil {
+				return nil, err
+			}
 			if !locked[c.TermKey] && !newTerms[c.TermKey] {
 				newTerms[c.TermKey] = true
 				p.prices = append(p.prices, ledger.TermPrice{TermKey: c.TermKey, UnitPrice: c.UnitPrice.String()})

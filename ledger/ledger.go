@@ -230,6 +230,8 @@ type Tx struct {
 	tx   *sqlx.Tx
 	conn *sqlx.Conn // the connection tx runs on: COPY writes through it directly
 	l    *Ledger
+
+	accounts map[string]bool // accounts created or found by this transaction's posts
 }
 
 // InTx runs fn in one database transaction, committed when fn returns nil

@@ -47,6 +47,21 @@ type Txn struct {
 	Source         string // "file:line" of the source record
 	CreditsKey     string // for a credit: the Key of the charge it credits
 	Postings       []Posting
+
+	sealed string // the content hash, set by Seal
+}
+
+// Seal checks t and computes its content hash now, so Post and PostNew need
+// not: a caller that builds transactions on one goroutine and posts them
+// from another moves that work off the posting path. A sealed transaction
+// must not be changed afterwards (Post would store the old hash).
+func (t *Txn) Seal() error {
+	t.sealed = ""
+	if err := t.Check(); err != nil {
+		return err
+	}
+	t.sealed = t.Hash()
+	return nil
 }
 
 // ReceivablePrefix starts the name of every customer receivable account
@@ -216,10 +231,12 @@ func (t *Tx) post(ctx context.Context, runID string, txns []Txn, lookup bool) (P
 	first := make(map[string]int, len(txns)) // key → index of its first occurrence
 	keep := make([]int, 0, len(txns))
 	for i := range txns {
-		if err := txns[i].Check(); err != nil {
-			return res, err
+		if hashes[i] = txns[i].sealed; hashes[i] == "" {
+			if err := txns[i].Check(); err != nil {
+				return res, err
+			}
+			hashes[i] = txns[i].Hash()
 		}
-		hashes[i] = txns[i].Hash()
 		if j, dup := first[txns[i].Key]; dup {
 			if hashes[j] != hashes[i] {
 				return res, conflict(txns[i].Key, "twice in this batch")
@@ -334,29 +351,55 @@ var txnColumns = []string{
 
 var postingColumns = []string{"txn_id", "seq", "period", "account", "amount"}
 
+// ensureAccounts creates the accounts the postings of txns[todo] name.
+// Accounts are never deleted, so one ensured in this transaction stays;
+// later batches of the same transaction skip it.
 func (t *Tx) ensureAccounts(ctx context.Context, txns []Txn, todo []int) error {
-	seen := make(map[string]bool)
+	if t.accounts == nil {
+		t.accounts = make(map[string]bool)
+	}
 	var names []string
 	for _, i := range todo {
 		for _, p := range txns[i].Postings {
-			if !seen[p.Account] {
-				seen[p.Account] = true
+			if !t.accounts[p.Account] {
+				t.accounts[p.Account] = true
 				names = append(names, p.Account)
 			}
 		}
 	}
 	slices.Sort(names) // a stable order takes row locks in a stable order
-	return t.insertValues(ctx, "accounts", []string{"name"}, " ON CONFLICT (name) DO NOTHING",
+	err := t.insertValues(ctx, "accounts", []string{"name"}, " ON CONFLICT (name) DO NOTHING",
 		len(names), func(n int, a []any) { a[0] = names[n] })
+	if err != nil {
+		for _, n := range names {
+			delete(t.accounts, n)
+		}
+	}
+	return err
 }
 
 // allocIDs reserves n ids for table, so child rows can name their parent
 // without a round trip per row.
 func (t *Tx) allocIDs(ctx context.Context, table string, n int) ([]int64, error) {
 	ids := make([]int64, 0, n)
+	if n == 0 {
+		return ids, nil
+	}
 	if t.d == postgres {
-		err := t.tx.SelectContext(ctx, &ids,
-			`SELECT nextval('`+table+`_id_seq') FROM generate_series(1, $1)`, n)
+		// One statement takes n values; they are consecutive unless another
+		// session took values at the same moment, and then each is fetched.
+		var r struct{ Lo, Hi, N int64 }
+		q := `SELECT nextval('` + table + `_id_seq') AS v FROM generate_series(1, $1)`
+		if err := t.tx.QueryRowxContext(ctx, `SELECT min(v) AS lo, max(v) AS hi, count(*) AS n FROM (`+q+`) s`, n).StructScan(&r); err != nil {
+			return nil, err
+		}
+		if r.N == int64(n) && r.Hi-r.Lo+1 == int64(n) {
+			for id := r.Lo; id <= r.Hi; id++ {
+				ids = append(ids, id)
+			}
+			return ids, nil
+		}
+		err := t.tx.SelectContext(ctx, &ids, q, n)
 		return ids, err
 	}
 	// SQLite: the transaction began IMMEDIATE and so holds the write lock;

@@ -261,3 +261,32 @@ func TestPostKeepsTextExactly(t *testing.T) {
 		}
 	})
 }
+
+// TestSealedTxnPostsTheSame: a transaction sealed before posting is stored
+// with the same hash as one Post hashes itself, and Seal refuses what Post
+// would refuse.
+func TestSealedTxnPostsTheSame(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		sealed, plain := charge("S/1", "CUST1", "USD", "2026-10", 100, 7), charge("S/1", "CUST1", "USD", "2026-10", 100, 7)
+		if err := sealed.Seal(); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := l.Post(ctx, run, []ledger.Txn{sealed}); err != nil || res.Posted != 1 {
+			t.Fatalf("Post(sealed) = %+v, %v", res, err)
+		}
+		if res, err := l.Post(ctx, run, []ledger.Txn{plain}); err != nil || res.AlreadyPosted != 1 {
+			t.Fatalf("Post(same, unsealed) = %+v, %v; want already posted", res, err)
+		}
+		bad := charge("S/2", "CUST1", "USD", "2026-10", 100, 7)
+		bad.Gross++
+		if err := bad.Seal(); !errors.Is(err, ledger.ErrUnbalanced) {
+			t.Errorf("Seal(unbalanced) = %v, want ErrUnbalanced", err)
+		}
+		if _, err := l.Post(ctx, run, []ledger.Txn{bad}); !errors.Is(err, ledger.ErrUnbalanced) {
+			t.Errorf("Post(unbalanced after a failed Seal) = %v, want ErrUnbalanced", err)
+		}
+	})
+}
