@@ -604,7 +604,9 @@ func (r reader) Lookup(ctx context.Context, keys []string) iter.Seq2[PostedTxn, 
 			chunk := keys[off:min(off+lookupChunk, len(keys))]
 			var seq iter.Seq2[PostedTxn, error]
 			if r.d == postgres {
-				seq = rowsOf[PostedTxn](ctx, r.q, selectPosted+` WHERE key = ANY($1)`, pq.StringArray(chunk))
+				// One index probe per key (see byEachKey).
+				seq = rowsOf[PostedTxn](ctx, r.q, `SELECT t.* FROM unnest($1::text[]) AS k(v), LATERAL (`+
+					selectPosted+` WHERE key = k.v OFFSET 0) t`, pq.StringArray(distinct(chunk)))
 			} else {
 				args := make([]any, len(chunk))
 				for i, k := range chunk {
