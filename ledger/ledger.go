@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -76,6 +77,35 @@ type Ledger struct {
 	path string // SQLite file; the cross-process lock lives at path+".lock"
 	url  string // redacted, for messages
 	now  func() time.Time
+
+	// accounts known to exist: created or found by a committed
+	// transaction. Accounts are never deleted (accounts_append_only), so a
+	// name once here stays true.
+	accountsMu sync.Mutex
+	accounts   map[string]bool
+}
+
+// knownAccount reports whether a committed transaction created or found the
+// account name.
+func (l *Ledger) knownAccount(name string) bool {
+	l.accountsMu.Lock()
+	defer l.accountsMu.Unlock()
+	return l.accounts[name]
+}
+
+// learnAccounts records the accounts a committed transaction ensured.
+func (l *Ledger) learnAccounts(names map[string]bool) {
+	if len(names) == 0 {
+		return
+	}
+	l.accountsMu.Lock()
+	defer l.accountsMu.Unlock()
+	if l.accounts == nil {
+		l.accounts = make(map[string]bool, len(names))
+	}
+	for n := range names {
+		l.accounts[n] = true
+	}
 }
 
 // Open connects to url, "sqlite:PATH" or "postgres://…" / "postgresql://…",
@@ -254,6 +284,7 @@ func (l *Ledger) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := stx.Commit(); err != nil {
 		return l.wrap(fmt.Errorf("ledger: commit: %w", err))
 	}
+	l.learnAccounts(tx.accounts)
 	return nil
 }
 

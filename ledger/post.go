@@ -352,8 +352,8 @@ var txnColumns = []string{
 var postingColumns = []string{"txn_id", "seq", "period", "account", "amount"}
 
 // ensureAccounts creates the accounts the postings of txns[todo] name.
-// Accounts are never deleted, so one ensured in this transaction stays;
-// later batches of the same transaction skip it.
+// Accounts are never deleted, so one ensured in this transaction, or by a
+// committed one of this Ledger, exists: later batches skip it.
 func (t *Tx) ensureAccounts(ctx context.Context, txns []Txn, todo []int) error {
 	if t.accounts == nil {
 		t.accounts = make(map[string]bool)
@@ -361,7 +361,7 @@ func (t *Tx) ensureAccounts(ctx context.Context, txns []Txn, todo []int) error {
 	var names []string
 	for _, i := range todo {
 		for _, p := range txns[i].Postings {
-			if !t.accounts[p.Account] {
+			if !t.accounts[p.Account] && !t.l.knownAccount(p.Account) {
 				t.accounts[p.Account] = true
 				names = append(names, p.Account)
 			}

@@ -290,3 +290,37 @@ func TestSealedTxnPostsTheSame(t *testing.T) {
 		}
 	})
 }
+
+// TestRolledBackAccountsAreCreatedAgain: the ledger remembers the accounts
+// a committed transaction created, not those of one rolled back, so a
+// posting after a failed run still finds (or makes) its account.
+func TestRolledBackAccountsAreCreatedAgain(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		boom := errors.New("boom")
+		err := l.InTx(ctx, func(tx *ledger.Tx) error {
+			if _, err := tx.Post(ctx, run, []ledger.Txn{charge("R/1", "NEWCUST", "USD", "2026-10", 100, 0)}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v, want boom", err)
+		}
+		if n := count(t, l, "accounts"); n != 0 {
+			t.Fatalf("accounts after the rollback = %d, want 0", n)
+		}
+		if res, err := l.Post(ctx, run, []ledger.Txn{charge("R/1", "NEWCUST", "USD", "2026-10", 100, 0)}); err != nil || res.Posted != 1 {
+			t.Fatalf("Post after the rollback = %+v, %v", res, err)
+		}
+		// Known now: a second batch posts to it without creating it again.
+		if res, err := l.Post(ctx, run, []ledger.Txn{charge("R/2", "NEWCUST", "USD", "2026-10", 50, 0)}); err != nil || res.Posted != 1 {
+			t.Fatalf("second Post = %+v, %v", res, err)
+		}
+		if n := count(t, l, "accounts"); n != 3 {
+			t.Errorf("accounts = %d, want 3 (receivable:NEWCUST, revenue, tax_payable)", n)
+		}
+	})
+}
