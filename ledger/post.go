@@ -474,7 +474,9 @@ func (t *Tx) copyIn(ctx context.Context, table string, cols []string, n int, fil
 				buf = buf[:0]
 			}
 		}
-		_, err = st.Exec(nil) //nolint:staticcheck // lib/pq's copyin ends the COPY and reports its errors here
+		// lib/pq's copyin has no ExecContext: Exec(nil) ends the COPY and
+		// reports its errors.
+		_, err = st.Exec(nil)
 		return err
 	})
 }
