@@ -43,11 +43,9 @@ func encodeRaw(r csvin.Record, record any) (string, error) {
 	return string(b), err
 }
 
-// storedRecord is stored without decoding the row's columns: the rules
-// need only the typed record, and building the row's map was most of the
-// decoding's cost.
+// storedRecord is the typed record of stored alone: the rules need only
+// it, and building the row's map was most of the decoding's cost.
 type storedRecord struct {
-	Row    json.RawMessage `json:"row"`
 	Record json.RawMessage `json:"record,omitempty"`
 }
 

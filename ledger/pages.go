@@ -85,18 +85,24 @@ func (r reader) recordsIn(ctx context.Context, col, kind string, keys []string) 
 	return out, nil
 }
 
-// byEachKey: the PostgreSQL look-ups by a list of keys are written
+// probeEach is a PostgreSQL query for the rows of selectFrom ("SELECT …
+// FROM table") whose col is one of the keys given as its first parameter, a
+// text array, written
 //
-//	SELECT x.* FROM unnest($1::text[]) AS k(v), LATERAL (SELECT … WHERE key = k.v OFFSET 0) x
+//	SELECT x.* FROM unnest($1::text[]) AS k(v), LATERAL (SELECT … WHERE col = k.v OFFSET 0) x
 //
-// one index probe per key whatever the statistics say: txns.key and
-// term_prices.term_key each have one index that can answer. With key = ANY($1)
-// the planner chose to scan the whole table for a few thousand keys once it
-// held a million rows (and a reader outside the posting transaction scans
-// its uncommitted rows too): at a million order lines the term prices'
-// look-ups alone took 24 s of a post; probed, 30 ms each instead of 170.
-// OFFSET 0 keeps the subquery from being flattened into a join the planner
-// could hash.
+// so it is one index probe per key whatever the statistics say. It is for
+// a col that exactly one index answers (txns.key, term_prices.term_key).
+// With col = ANY($1) the planner chose to scan the whole table for a few
+// thousand keys once it held a million rows (and a reader outside the
+// posting transaction scans its uncommitted rows too): at a million order
+// lines the term prices' look-ups alone took 24 s of a post; probed, 30 ms
+// each instead of 170. OFFSET 0 keeps the subquery from being flattened
+// into a join the planner could hash. Pass the keys through distinct:
+// unnest returns a row per repeat.
+func probeEach(selectFrom, col string) string {
+	return `SELECT x.* FROM unnest(?::text[]) AS k(v), LATERAL (` + selectFrom + ` WHERE ` + col + ` = k.v OFFSET 0) x`
+}
 
 // distinct returns keys without repeats (unnest would return a row once per
 // repeat).
@@ -111,18 +117,17 @@ func (r reader) TermPricesFor(ctx context.Context, termKeys []string) ([]TermPri
 	var out []TermPrice
 	for off := 0; off < len(termKeys); off += lookupChunk {
 		chunk := termKeys[off:min(off+lookupChunk, len(termKeys))]
-		args := make([]any, len(chunk))
-		for i, k := range chunk {
-			args[i] = k
-		}
+		const selectPrices = `SELECT term_key, unit_price FROM term_prices`
 		var page []TermPrice
 		var err error
 		if r.d == postgres {
-			err = sqlxSelect(ctx, r, &page, `SELECT p.* FROM unnest(?::text[]) AS k(v), LATERAL (
-				SELECT term_key, unit_price FROM term_prices WHERE term_key = k.v OFFSET 0) p`, pq.StringArray(distinct(chunk)))
+			err = sqlxSelect(ctx, r, &page, probeEach(selectPrices, "term_key"), pq.StringArray(distinct(chunk)))
 		} else {
-			err = sqlxSelect(ctx, r, &page, `SELECT term_key, unit_price FROM term_prices
-			WHERE term_key IN (`+strings.Repeat("?, ", len(chunk)-1)+`?)`, args...)
+			args := make([]any, len(chunk))
+			for i, k := range chunk {
+				args[i] = k
+			}
+			err = sqlxSelect(ctx, r, &page, selectPrices+` WHERE term_key IN (`+strings.Repeat("?, ", len(chunk)-1)+`?)`, args...)
 		}
 		if err != nil {
 			return nil, err
