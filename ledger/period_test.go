@@ -132,7 +132,7 @@ func TestAppendOnlyAndReferences(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				if c.name == "no such day" && strings.HasPrefix(url, "postgres") {
 					// PostgreSQL checks the shape of a line's dates, not that
-					// the day exists (migration 00008); Txn.Check refuses it
+					// the day exists (migration 00005); Txn.Check refuses it
 					// before any Post.
 					t.Skip("PostgreSQL checks the shape of dates only")
 				}
