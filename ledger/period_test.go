@@ -125,6 +125,8 @@ func TestAppendOnlyAndReferences(t *testing.T) {
 			{"month 13", rawTxn(run, "2026-13", "2026-11-01", "", ""), "CHECK|check|out of range"},
 			{"date with a space", rawTxn(run, "2026-11", "2026-11-1 ", "", ""), "CHECK|check"},
 			{"date of letters", rawTxn(run, "2026-11", "2026-1x-01", "", ""), "CHECK|check"},
+			{"date with an extra dash", rawTxn(run, "2026-11", "2026-11-0-", "", ""), "CHECK|check"},
+			{"date with a non-ASCII digit", rawTxn(run, "2026-11", "2026-11-0\u0663", "", ""), "CHECK|check"},
 			{"dates shifted between columns", strings.Replace(rawTxn(run, "2026-11", "2026-11-01", "", ""),
 				"'2026-11-01', 'C1'", "'2026-11-0', 'C1'", 1), "CHECK|check"},
 			{"no such day", rawTxn(run, "2026-11", "2026-02-30", "", ""), "CHECK|check|out of range"},
