@@ -317,13 +317,14 @@ func connLost(err error) bool {
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &ne)
 }
 
-// isUniqueViolation reports a UNIQUE constraint failure on either database.
-func isUniqueViolation(err error) bool {
+// isKeyViolation reports whether err is the UNIQUE business key of txns
+// refusing a key already there.
+func isKeyViolation(err error) bool {
 	var pe *pq.Error
 	if errors.As(err, &pe) {
-		return pe.Code == "23505"
+		return pe.Code == "23505" && pe.Constraint == "txns_key_key"
 	}
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: txns.key")
 }
 
 // reader holds the read methods shared by Ledger and Tx.

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -321,6 +322,53 @@ func TestRolledBackAccountsAreCreatedAgain(t *testing.T) {
 		}
 		if n := count(t, l, "accounts"); n != 3 {
 			t.Errorf("accounts = %d, want 3 (receivable:NEWCUST, revenue, tax_payable)", n)
+		}
+	})
+}
+
+// Post writes a batch before looking its keys up and takes the attempt back
+// to a savepoint when a key is there already. The accounts that attempt
+// created go with it, and are created again by the write that follows.
+func TestPostFindingAPostedKeyTakesBackItsFirstAttempt(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		old := charge("OLD/1", "C1", "USD", "2026-10", 100, 10)
+		if _, err := l.Post(ctx, run, []ledger.Txn{old}); err != nil {
+			t.Fatal(err)
+		}
+		// NEW/1 comes first, so the first attempt writes it and its new
+		// account before meeting OLD/1.
+		batch := []ledger.Txn{charge("NEW/1", "C2", "EUR", "2026-10", 40, 8), old}
+		res, err := l.Post(ctx, run, batch)
+		if err != nil || res.Posted != 1 || res.AlreadyPosted != 1 {
+			t.Fatalf("Post = %+v, %v; want 1 posted, 1 already posted", res, err)
+		}
+		if n := count(t, l, "txns"); n != 2 {
+			t.Errorf("txns = %d, want 2", n)
+		}
+		if n := count(t, l, "postings"); n != 6 {
+			t.Errorf("postings = %d, want 6", n)
+		}
+		var names []string
+		if err := l.DB().Select(&names, `SELECT name FROM accounts ORDER BY name`); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(names, ledger.ReceivablePrefix+"C2") {
+			t.Errorf("accounts = %v, want %sC2 among them", names, ledger.ReceivablePrefix)
+		}
+		// The other content under a posted key still fails, after the
+		// first attempt is taken back, and writes nothing.
+		changed := charge("OLD/1", "C1", "USD", "2026-10", 101, 10)
+		if _, err := l.Post(ctx, run, []ledger.Txn{charge("NEW/2", "C3", "USD", "2026-10", 5, 0), changed}); !errors.Is(err, ledger.ErrKeyConflict) {
+			t.Fatalf("Post = %v, want ErrKeyConflict", err)
+		}
+		if n := count(t, l, "txns"); n != 2 {
+			t.Errorf("txns after the conflict = %d, want 2", n)
+		}
+		if err := l.Verify(ctx); err != nil {
+			t.Error(err)
 		}
 	})
 }
