@@ -254,6 +254,13 @@ func (t *Tx) post(ctx context.Context, runID string, txns []Txn, lookup bool) (P
 		if _, err := t.tx.ExecContext(ctx, `LOCK TABLE periods IN SHARE MODE`); err != nil {
 			return res, err
 		}
+		// The statement checks read a COPY's new rows from a transition
+		// table, kept in work_mem: at the default 4 MB, those of 10,000
+		// transactions spill to a temporary file and are read back from
+		// it (perf on the server: ~6% of posting, measured).
+		if _, err := t.tx.ExecContext(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+			return res, err
+		}
 	}
 	closed, err := t.closedSet(ctx)
 	if err != nil {
