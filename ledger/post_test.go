@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -369,6 +370,69 @@ func TestPostFindingAPostedKeyTakesBackItsFirstAttempt(t *testing.T) {
 		}
 		if err := l.Verify(ctx); err != nil {
 			t.Error(err)
+		}
+	})
+}
+
+// Check takes a date only in the form YYYY-MM-DD and only if the calendar
+// has that day, and a period only as YYYY-MM of a real month.
+func TestCheckDatesAndPeriods(t *testing.T) {
+	for _, c := range []struct {
+		date, period string
+		ok           bool
+	}{
+		{"2026-10-15", "2026-10", true},
+		{"2028-02-29", "2028-02", true}, // leap year
+		{"2000-02-29", "2000-02", true}, // divisible by 400
+		{"2026-12-31", "2026-12", true},
+		{"2026-02-29", "2026-02", false},
+		{"1900-02-29", "1900-02", false}, // divisible by 100, not 400
+		{"2026-04-31", "2026-04", false},
+		{"2026-13-01", "2026-10", false},
+		{"2026-00-10", "2026-10", false},
+		{"2026-10-00", "2026-10", false},
+		{"2026-10-1", "2026-10", false},
+		{"2026-10-1x", "2026-10", false},
+		{"+026-10-15", "2026-10", false},
+		{"2026/10/15", "2026-10", false},
+		{"2026-10-15 ", "2026-10", false},
+		{"2026-10-15", "2026-13", false},
+		{"2026-10-15", "2026-1", false},
+		{"2026-10-15", "2026-00", false},
+		{"2026-10-15", "20261-0", false},
+	} {
+		x := charge("K/1", "C1", "USD", "2026-10", 100, 0)
+		x.Date, x.ChargeStart, x.Period = c.date, c.date, c.period
+		err := x.Check()
+		if c.ok && err != nil || !c.ok && !errors.Is(err, ledger.ErrInvalid) {
+			t.Errorf("date %q period %q: Check = %v, want ok %v", c.date, c.period, err, c.ok)
+		}
+	}
+}
+
+// A large batch is checked on every core; the error is still the first bad
+// transaction's in batch order, and nothing of the batch is written.
+func TestLargeBatchReportsItsFirstBadTxn(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		batch := make([]ledger.Txn, 5000)
+		for i := range batch {
+			batch[i] = charge(fmt.Sprintf("BIG/%d", i), "C1", "USD", "2026-10", 100, 10)
+		}
+		batch[4500].Gross++
+		batch[3001].Date = "2026-02-30"
+		_, err := l.Post(ctx, run, batch)
+		if !errors.Is(err, ledger.ErrInvalid) || !strings.Contains(err.Error(), `"BIG/3001"`) {
+			t.Fatalf("Post = %v, want ErrInvalid naming BIG/3001", err)
+		}
+		if n := count(t, l, "txns"); n != 0 {
+			t.Errorf("txns = %d, want 0", n)
+		}
+		batch[3001], batch[4500] = charge("BIG/3001", "C1", "USD", "2026-10", 100, 10), charge("BIG/4500", "C1", "USD", "2026-10", 100, 10)
+		if res, err := l.Post(ctx, run, batch); err != nil || res.Posted != 5000 {
+			t.Fatalf("Post = %+v, %v; want 5000 posted", res, err)
 		}
 	})
 }
