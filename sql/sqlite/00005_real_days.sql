@@ -1,7 +1,7 @@
 -- Days that exist. The CHECKs on txns refuse any text not shaped
 -- YYYY-MM-DD; this refuses the shapes that name no day (2026-02-30,
--- month 13). PostgreSQL refuses an impossible period month too, but checks
--- only the shape of the dates, for posting speed (its 00005). SQLite's
+-- month 13), as PostgreSQL does since its 00006 (its 00005 checked only the
+-- shape of the dates, for posting speed). SQLite's
 -- date() normalises an impossible day (2026-02-30 becomes 2026-03-02) and
 -- returns NULL for an impossible month, so a real day is one date() returns
 -- unchanged. The program checks the same in Go before posting (Txn.Check).
