@@ -256,6 +256,41 @@ func TestClosePeriodNumbersGaplessly(t *testing.T) {
 		if err := l.Verify(ctx); err != nil {
 			t.Error(err)
 		}
+
+		// Closing stamps no transaction: a line's invoice is the one of its
+		// period, customer and currency, joined when read.
+		if n := count(t, l, "txns WHERE invoice_number IS NOT NULL"); n != 0 {
+			t.Errorf("%d transactions stamped by the close, want none", n)
+		}
+		onInvoice := map[string]string{}
+		for p, err := range l.Posted(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			onInvoice[p.Key] = p.InvoiceNumber
+		}
+		for key, want := range map[string]string{"A/1": "INV-2026-10-000001", "B/2": "INV-2026-10-000003",
+			"B/1": "INV-2026-09-000001", "A/0": "", "Z/1": ""} {
+			if onInvoice[key] != want {
+				t.Errorf("Posted: %s on invoice %q, want %q", key, onInvoice[key], want)
+			}
+		}
+
+		// A number an earlier version stamped must be the line's own
+		// invoice: stamp A/1 (A-CUST EUR) with A-CUST's USD invoice, past
+		// the closed-period triggers, and Verify names it.
+		db := l.DB()
+		disable := map[string]string{"sqlite": `DROP TRIGGER txns_closed_update`,
+			"postgres": `ALTER TABLE txns DISABLE TRIGGER USER`}[l.Dialect()]
+		if _, err := db.Exec(disable); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE txns SET invoice_number = 'INV-2026-10-000002' WHERE key = 'A/1'`); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Verify(ctx); err == nil || !strings.Contains(err.Error(), "stamped invoice number") || !strings.Contains(err.Error(), "A/1") {
+			t.Errorf("Verify = %v, want the stamped number of A/1 named", err)
+		}
 	})
 }
 

@@ -40,7 +40,7 @@ type PostedTxn struct {
 	Hash          string `db:"hash"` // Txn.Hash of what was posted
 	Period        string `db:"period"`
 	Invoiced      bool   `db:"invoiced"`
-	InvoiceNumber string `db:"invoice_number"` // "" until its period closes (or never, if not invoiced)
+	InvoiceNumber string `db:"invoice_number"` // set by Posted once its period closed, if invoiced; Lookup leaves it ""
 	Date          string `db:"date"`
 	CustomerID    string `db:"customer_id"`
 	Currency      string `db:"currency"`
@@ -52,13 +52,23 @@ type PostedTxn struct {
 	RunID         string `db:"run_id"`
 }
 
-const selectPosted = `SELECT key, hash, period, invoiced, COALESCE(invoice_number, '') AS invoice_number,
+// selectPosted is what Lookup reads of a posted transaction: not its
+// invoice, which would cost it one more probe per key while posting.
+const selectPosted = `SELECT key, hash, period, invoiced, '' AS invoice_number,
 	date, customer_id, currency, charge_type, COALESCE(credits_key, '') AS credits_key,
 	net, tax, gross, run_id FROM txns`
 
-// Posted streams every posted transaction in posting order.
+// invoiceOf joins the invoice of txns t (if invoiced and its period
+// closed) as i: the one of its period, customer and currency.
+const invoiceOf = `invoices i ON t.invoiced AND i.period = t.period AND i.customer_id = t.customer_id AND i.currency = t.currency`
+
+// Posted streams every posted transaction in posting order, with the
+// number of the invoice it is on.
 func (r reader) Posted(ctx context.Context) iter.Seq2[PostedTxn, error] {
-	return rowsOf[PostedTxn](ctx, r.q, selectPosted+` ORDER BY id`)
+	return rowsOf[PostedTxn](ctx, r.q, `SELECT t.key, t.hash, t.period, t.invoiced,
+	COALESCE(i.number, '') AS invoice_number, t.date, t.customer_id, t.currency, t.charge_type,
+	COALESCE(t.credits_key, '') AS credits_key, t.net, t.tax, t.gross, t.run_id
+	FROM txns t LEFT JOIN `+invoiceOf+` ORDER BY t.id`)
 }
 
 // Line is one invoice line (SPEC §4 invoice-lines.csv) of a closed period.
@@ -86,13 +96,15 @@ type Line struct {
 
 // A line is a credit when it credits something or is a cancelImmediate;
 // credits sort after charges with the same start, order and line.
-const selectLines = `SELECT t.invoice_number, t.customer_id, t.currency, t.charge_type, t.order_id,
+const selectLines = `SELECT i.number AS invoice_number, t.customer_id, t.currency, t.charge_type, t.order_id,
 	t.line_no, t.subscription_id, t.sku, t.description, t.charge_start, t.charge_end,
 	t.quantity, t.net, t.tax, t.gross, t.source,
-	COALESCE(c.invoice_number, '') AS credited_invoice, t.key, t.date
-FROM txns t LEFT JOIN txns c ON c.key = t.credits_key
-WHERE t.period = ? AND t.invoice_number IS NOT NULL
-ORDER BY t.invoice_number, t.charge_start, t.order_id, t.line_no,
+	COALESCE(ci.number, '') AS credited_invoice, t.key, t.date
+FROM txns t JOIN ` + invoiceOf + `
+LEFT JOIN txns c ON c.key = t.credits_key
+LEFT JOIN invoices ci ON c.invoiced AND ci.period = c.period AND ci.customer_id = c.customer_id AND ci.currency = c.currency
+WHERE t.period = ? AND t.invoiced
+ORDER BY i.number, t.charge_start, t.order_id, t.line_no,
 	CASE WHEN t.credits_key IS NOT NULL OR t.charge_type = 'cancelImmediate' THEN 1 ELSE 0 END,
 	t.key`
 
