@@ -398,7 +398,15 @@ func (b *book) writeSummary(headers []invoice.Header) error {
 // in name order: the same cells give the same bytes on every run.
 func (b *book) save(path string) error {
 	tmp := path + ".unsorted"
-	err := writeFile(tmp, func(w io.Writer) error { return b.f.Write(w) })
+	err := writeFile(tmp, func(w io.Writer) error {
+		// File.Write builds the whole archive in a bytes.Buffer, which it
+		// hands to its zip writer, and copies it out at the end: memory
+		// that grows with the workbook. A zip writer over the file itself
+		// (SetZipWriter) streams the archive instead; the buffer stays
+		// empty, and emptyOnly makes sure of it.
+		b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+		return b.f.Write(emptyOnly{})
+	})
 	if cerr := b.f.Close(); err == nil {
 		err = cerr
 	}
@@ -442,3 +450,13 @@ func sortZip(src, dst string) error {
 }
 
 func (b *book) discard() { b.f.Close() }
+
+// emptyOnly is a writer that refuses any byte: where nothing should arrive.
+type emptyOnly struct{}
+
+func (emptyOnly) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		return 0, errors.New("excelize wrote the workbook past its zip writer")
+	}
+	return 0, nil
+}
