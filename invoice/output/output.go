@@ -130,10 +130,11 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 		return nil, err
 	}
 	w := &writer{ctx: ctx, src: src, limit: limit, dir: dir, invoices: map[string]*invoiceSum{}}
-	steps := []func() error{w.writeLines, w.writeInvoices, w.writeRejects, w.writeWorkbook}
+	steps := []func() error{w.readHeaders, w.writeLines, w.writeInvoices, w.writeRejects, w.finishWorkbook}
 	if opt.PerCustomer {
 		steps = append(steps, w.writeCustomers)
 	}
+	defer w.discardWorkbook()
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -9,10 +9,11 @@ import (
 // memSource is a Source over slices; failAfter > 0 makes Lines fail after
 // that many lines.
 type memSource struct {
-	headers   []invoice.Header
-	lines     []invoice.Line
-	rejects   []invoice.RejectRow
-	failAfter int
+	headers    []invoice.Header
+	lines      []invoice.Line
+	rejects    []invoice.RejectRow
+	failAfter  int
+	linePasses int // calls of Lines
 }
 
 var errBoom = errors.New("boom: database connection lost")
@@ -27,6 +28,7 @@ func (s *memSource) Headers(fn func(invoice.Header) error) error {
 }
 
 func (s *memSource) Lines(fn func(invoice.Line) error) error {
+	s.linePasses++
 	for i, l := range s.lines {
 		if s.failAfter > 0 && i == s.failAfter {
 			return errBoom

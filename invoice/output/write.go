@@ -21,9 +21,11 @@ type invoiceSum struct {
 	customer string
 }
 
-// writer writes one period's files into the staging directory, in passes
-// over the Source: lines, headers and rejects to CSV, then the workbook, then
-// the per-customer files.
+// writer writes one period's files into the staging directory: the headers
+// are read first; one pass over the lines writes invoice-lines.csv and the
+// workbook's Lines sheets; then invoices.csv (the headers checked against
+// their lines), rejects.csv, the workbook's Summary and Rejects sheets, and
+// the per-customer files from a second pass over the lines.
 type writer struct {
 	ctx   context.Context
 	src   Source
@@ -33,9 +35,13 @@ type writer struct {
 	invoices map[string]*invoiceSum // from the lines, per invoice number
 	order    []string               // invoice numbers in line order
 	lines    int
-	headers  []invoice.Header
+	stated   []invoice.Header // every header the Source gave, unchecked
+	headers  []invoice.Header // the checked ones
 	rejects  int
 	files    []string
+
+	book      *book  // the workbook, open from readHeaders to finishWorkbook
+	lineSheet *table // its Lines table, filled by writeLines
 }
 
 func (w *writer) path(name string) string {
@@ -76,6 +82,32 @@ func checkCurrency(c invoice.Currency) error {
 	return nil
 }
 
+// readHeaders reads the invoice headers, to be checked against the lines
+// once those are written, and opens the workbook: the line count the
+// headers state sizes its Lines sheets, so the lines are read once for
+// both invoice-lines.csv and the workbook.
+func (w *writer) readHeaders() error {
+	stated := 0
+	err := w.src.Headers(func(h invoice.Header) error {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		w.stated = append(w.stated, h)
+		stated += max(h.Lines, 0)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", InvoicesFile, err)
+	}
+	if w.book, err = newBook(w.limit); err != nil {
+		return err
+	}
+	w.lineSheet = w.book.table(LinesSheet, lineCols, stated, w.book.limit)
+	return nil
+}
+
+// writeLines writes invoice-lines.csv and the workbook's Lines sheets in
+// one pass over the lines, summing each invoice's lines for writeInvoices.
 func (w *writer) writeLines() error {
 	out, err := createCSV(w.path(LinesFile), LineColumns)
 	if err != nil {
@@ -105,6 +137,13 @@ func (w *writer) writeLines() error {
 		}
 		cur.add(l.Net, l.Tax, l.Gross)
 		w.lines++
+		cells, err := w.book.lineCells(&l)
+		if err == nil {
+			err = w.lineSheet.add(cells)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", WorkbookFile, err)
+		}
 		return out.write(lineRecord(&l))
 	})
 	if err != nil {
@@ -121,21 +160,25 @@ func (w *writer) writeInvoices() error {
 	}
 	seen := make(map[string]bool, len(w.invoices))
 	var mismatches []error
-	err = w.src.Headers(func(h invoice.Header) error {
-		if err := w.ctx.Err(); err != nil {
-			return err
+	err = func() error {
+		for i := range w.stated {
+			h := &w.stated[i]
+			if seen[h.InvoiceNumber] {
+				return fmt.Errorf("%w: invoice %s has two headers", ErrBadData, h.InvoiceNumber)
+			}
+			seen[h.InvoiceNumber] = true
+			if err := checkHeader(h, w.invoices[h.InvoiceNumber]); err != nil {
+				mismatches = append(mismatches, err)
+				continue
+			}
+			w.headers = append(w.headers, *h)
+			if err := out.write(invoiceRecord(h)); err != nil {
+				return err
+			}
 		}
-		if seen[h.InvoiceNumber] {
-			return fmt.Errorf("%w: invoice %s has two headers", ErrBadData, h.InvoiceNumber)
-		}
-		seen[h.InvoiceNumber] = true
-		if err := checkHeader(&h, w.invoices[h.InvoiceNumber]); err != nil {
-			mismatches = append(mismatches, err)
-			return nil
-		}
-		w.headers = append(w.headers, h)
-		return out.write(invoiceRecord(&h))
-	})
+		return nil
+	}()
+	w.stated = nil
 	if err == nil {
 		for _, no := range w.order {
 			if !seen[no] {
@@ -215,14 +258,12 @@ func (w *writer) writeRejects() error {
 	return out.close()
 }
 
-// writeWorkbook writes invoices.xlsx: Summary from the checked headers, Lines
-// and Rejects from a second pass over the Source, which must give what the
-// first pass gave.
-func (w *writer) writeWorkbook() error {
-	b, err := newBook(w.limit)
-	if err != nil {
-		return err
-	}
+// finishWorkbook completes invoices.xlsx, whose Lines sheets writeLines
+// filled: Summary (its first sheet, there from the start) from the checked
+// headers, then Rejects.
+func (w *writer) finishWorkbook() error {
+	b := w.book
+	w.book = nil
 	if err := w.fillWorkbook(b); err != nil {
 		b.discard()
 		return fmt.Errorf("%s: %w", WorkbookFile, err)
@@ -230,47 +271,23 @@ func (w *writer) writeWorkbook() error {
 	return b.save(w.path(WorkbookFile))
 }
 
+// discardWorkbook releases a workbook a failed step left open.
+func (w *writer) discardWorkbook() {
+	if w.book != nil {
+		w.book.discard()
+		w.book = nil
+	}
+}
+
 func (w *writer) fillWorkbook(b *book) error {
+	if err := w.lineSheet.close(); err != nil {
+		return err
+	}
 	if err := b.writeSummary(w.headers); err != nil {
 		return err
 	}
-	lines := b.table(LinesSheet, lineCols, w.lines, b.limit)
-	sums := map[string]*Totals{}
-	err := w.src.Lines(func(l invoice.Line) error {
-		if err := w.ctx.Err(); err != nil {
-			return err
-		}
-		if lines.done == w.lines {
-			return fmt.Errorf("%w: more than %d lines", ErrSourceChanged, w.lines)
-		}
-		if err := checkLine(&l); err != nil {
-			return err
-		}
-		t := sums[l.InvoiceNumber]
-		if t == nil {
-			t = &Totals{Currency: l.Currency}
-			sums[l.InvoiceNumber] = t
-		}
-		t.add(l.Net, l.Tax, l.Gross)
-		cells, err := b.lineCells(&l)
-		if err != nil {
-			return err
-		}
-		return lines.add(cells)
-	})
-	if err != nil {
-		return err
-	}
-	if err := lines.close(); err != nil {
-		return err
-	}
-	for no, t := range sums {
-		if s := w.invoices[no]; s == nil || s.Totals != *t {
-			return fmt.Errorf("%w: lines of invoice %s", ErrSourceChanged, no)
-		}
-	}
 	rejects := b.table(RejectsSheet, rejectCols, w.rejects, b.limit)
-	err = w.src.Rejects(func(r invoice.RejectRow) error {
+	err := w.src.Rejects(func(r invoice.RejectRow) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
