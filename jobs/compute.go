@@ -23,9 +23,20 @@ const pageSize = 5000
 // replaying the accepted rows through the same checks, in the order they
 // were accepted.
 func loadReference(ctx context.Context, d Deps) (*invoice.Book, error) {
+	return loadKinds(ctx, d, csvin.KindCustomers, csvin.KindCatalog, csvin.KindTaxes)
+}
+
+// loadPrices is loadReference without the customers: post loads a page's
+// customers with the page (pageCustomers), so memory does not grow with the
+// number of customers.
+func loadPrices(ctx context.Context, d Deps) (*invoice.Book, error) {
+	return loadKinds(ctx, d, csvin.KindCatalog, csvin.KindTaxes)
+}
+
+func loadKinds(ctx context.Context, d Deps, kinds ...string) (*invoice.Book, error) {
 	b := invoice.NewBook()
 	b.Window = d.window()
-	for _, kind := range []string{csvin.KindCustomers, csvin.KindCatalog, csvin.KindTaxes} {
+	for _, kind := range kinds {
 		for rec, err := range d.Ledger.Records(ctx, ledger.RecordFilter{Kind: kind, Status: ledger.Accepted}) {
 			if err != nil {
 				return nil, err
@@ -46,14 +57,29 @@ type page struct {
 }
 
 // loadPage loads the order lines after afterID (at most pageSize), their
-// cancellations and renewal records into a book that shares ref.
-func loadPage(ctx context.Context, d Deps, ref *invoice.Book, afterID int64) (*page, int64, error) {
+// customers, cancellations and renewal records into a book that shares the
+// catalog and taxes of prices.
+func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID int64) (*page, int64, error) {
 	recs, last, err := d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
 	if err != nil || last == 0 {
 		return nil, afterID, err
 	}
-	b := invoice.NewBook()
-	b.Ref, b.Window = ref.Ref, ref.Window
+	orders := make([]invoice.Order, len(recs))
+	var custIDs []string
+	seen := map[string]bool{}
+	for i, rec := range recs {
+		if err := decodeRecord(rec, &orders[i]); err != nil {
+			return nil, afterID, err
+		}
+		if id := orders[i].CustomerID; !seen[id] {
+			seen[id] = true
+			custIDs = append(custIDs, id)
+		}
+	}
+	b, err := pageCustomers(ctx, d, prices, custIDs)
+	if err != nil {
+		return nil, afterID, err
+	}
 	p := &page{book: b, status: map[int64]statusChange{}}
 	note := func(rec ledger.SourceRecord) {
 		if rec.Status == ledger.Held {
@@ -61,11 +87,8 @@ func loadPage(ctx context.Context, d Deps, ref *invoice.Book, afterID int64) (*p
 		}
 	}
 	var lineKeys, subs []string
-	for _, rec := range recs {
-		var o invoice.Order
-		if err := decodeRecord(rec, &o); err != nil {
-			return nil, afterID, err
-		}
+	for i, rec := range recs {
+		o := orders[i]
 		o.Src = srcOf(rec)
 		b.PutOrder(o, rec.Hash)
 		po, _ := b.Order(o.Key())
@@ -107,6 +130,28 @@ func loadPage(ctx context.Context, d Deps, ref *invoice.Book, afterID int64) (*p
 	return p, last, nil
 }
 
+// pageCustomers returns a book with the catalog and taxes of prices and
+// the customers ids name, replayed from their accepted rows in the order they
+// were accepted, as loadReference would.
+func pageCustomers(ctx context.Context, d Deps, prices *invoice.Book, ids []string) (*invoice.Book, error) {
+	b := invoice.NewBook()
+	b.Ref = &invoice.Reference{Customers: map[string]invoice.Customer{}, Catalog: prices.Ref.Catalog, Taxes: prices.Ref.Taxes}
+	b.Window = prices.Window
+	custs, err := d.Ledger.RecordsByKey(ctx, csvin.KindCustomers, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range custs {
+		if rec.Status != ledger.Accepted {
+			continue
+		}
+		if err := replayReference(b, rec); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
 // eachPlan is recompute-and-diff, a page of order lines at a time: the
 // schedule of every order line through asOf, less what the ledger already
 // holds, handed to fn page by page.
@@ -116,7 +161,7 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 	if err := d.Ledger.Analyze(ctx); err != nil {
 		return err
 	}
-	ref, err := loadReference(ctx, d)
+	prices, err := loadPrices(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -124,7 +169,7 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		pg, next, err := loadPage(ctx, d, ref, after)
+		pg, next, err := loadPage(ctx, d, prices, after)
 		if err != nil || pg == nil {
 			return err
 		}
