@@ -120,3 +120,43 @@ func TestPost_DryRunWritesNothingAndSecondPostPostsNothing(t *testing.T) {
 		t.Fatalf("second post posted %d, %v", s.Posted, err)
 	}
 }
+
+// A post looks up nothing for order records no committed post has read
+// (the post mark names the last one read). A ledger with transactions and
+// no mark — posted before the mark existed — is looked up page by page:
+// without that, the second post below would try to post October's charges
+// again and fail on their keys.
+func TestPost_ALedgerWithoutAMarkIsLookedUp(t *testing.T) {
+	ctx := context.Background()
+	run := func(dropMark bool) *ledger.Ledger {
+		l, err := ledger.Open(ctx, ledgertest.SQLite(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close() })
+		d := Deps{Ledger: l}
+		if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Post(ctx, d, invoice.MustDate("2026-10-31"), false); err != nil {
+			t.Fatal(err)
+		}
+		if dropMark {
+			if _, err := l.DB().Exec(`DELETE FROM post_mark`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := Ingest(ctx, d, "../fixtures/inbox-2026-11"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Post(ctx, d, invoice.MustDate("2026-11-30"), false); err != nil {
+			t.Fatalf("post after the second inbox (mark dropped %v): %v", dropMark, err)
+		}
+		return l
+	}
+	want := postedState(t, run(false))
+	if len(want) == 0 {
+		t.Fatal("nothing posted")
+	}
+	diffStates(t, postedState(t, run(true)), want)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -54,12 +55,16 @@ type page struct {
 	book   *invoice.Book
 	orders []*invoice.Order
 	status map[int64]statusChange // held records' current status, by record id
+	// unseen: no committed post or close has read these order records, so
+	// nothing is posted for their lines and no price is locked for their
+	// terms (every key and term key starts with the order line's key).
+	unseen bool
 }
 
 // loadPage loads the order lines after afterID (at most pageSize), their
 // customers, cancellations and renewal records into a book that shares the
 // catalog and taxes of prices.
-func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID int64) (*page, int64, error) {
+func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID, unseenAfter int64) (*page, int64, error) {
 	recs, last, err := d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
 	if err != nil || last == 0 {
 		return nil, afterID, err
@@ -80,7 +85,7 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID int64) 
 	if err != nil {
 		return nil, afterID, err
 	}
-	p := &page{book: b, status: map[int64]statusChange{}}
+	p := &page{book: b, status: map[int64]statusChange{}, unseen: recs[0].ID > unseenAfter}
 	note := func(rec ledger.SourceRecord) {
 		if rec.Status == ledger.Held {
 			p.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message, rec.Support}
@@ -165,11 +170,15 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 	if err != nil {
 		return err
 	}
+	unseen, err := unseenAfter(ctx, d)
+	if err != nil {
+		return err
+	}
 	for after := int64(0); ; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		pg, next, err := loadPage(ctx, d, prices, after)
+		pg, next, err := loadPage(ctx, d, prices, after, unseen)
 		if err != nil || pg == nil {
 			return err
 		}
@@ -182,6 +191,23 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 			return err
 		}
 	}
+}
+
+// unseenAfter is the source record id after which no committed post or
+// close has read the records: the last one the post mark names. A post
+// computes, posts and marks in one database transaction, so a run that did
+// not commit left nothing behind. With no mark, nothing was posted unless
+// the ledger predates the mark; then every page is looked up.
+func unseenAfter(ctx context.Context, d Deps) (int64, error) {
+	mark, ok, err := d.Ledger.PostMark(ctx)
+	if err != nil || ok {
+		return mark.LastRecord, err
+	}
+	anyPosted, err := d.Ledger.AnyPosted(ctx)
+	if err != nil || !anyPosted {
+		return 0, err
+	}
+	return math.MaxInt64, nil
 }
 
 // schedules runs the rules on every order line of the page, looking up in
@@ -222,7 +248,10 @@ func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]inv
 				ask(c.Key)
 			}
 		}
-		if len(keys) == 0 && len(terms) == 0 {
+		// An unseen page has nothing posted and nothing locked: its first
+		// pass, run as if so, is final without asking the ledger (at a
+		// million order lines, 3.7 million key look-ups on a first post).
+		if pg.unseen || len(keys) == 0 && len(terms) == 0 {
 			lockedTerms := map[string]bool{}
 			for k := range locked {
 				lockedTerms[k] = true

@@ -30,6 +30,13 @@ func (r reader) LastRecordID(ctx context.Context) (int64, error) {
 	return id, err
 }
 
+// AnyPosted reports whether the ledger holds any transaction.
+func (r reader) AnyPosted(ctx context.Context) (bool, error) {
+	var any bool
+	err := sqlxGet(ctx, r, &any, `SELECT EXISTS (SELECT 1 FROM txns)`)
+	return any, err
+}
+
 // SetPostMark records that runID computed everything through m.AsOf.
 func (t *Tx) SetPostMark(ctx context.Context, runID string, m PostMark) error {
 	_, err := t.tx.ExecContext(ctx, t.rebind(`INSERT INTO post_mark (id, as_of, last_record, window_days, run_id)
