@@ -159,11 +159,7 @@ func recordMonth(rec ledger.SourceRecord) invoice.Month {
 // writeMonth stages the month's files, ties them to the ledger, and
 // publishes them.
 func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt CloseOptions, first invoice.Month, s *Summary) error {
-	ref, err := loadReference(ctx, d)
-	if err != nil {
-		return err
-	}
-	src := &periodSource{ctx: ctx, l: d.Ledger, book: ref, period: m}
+	src := &periodSource{ctx: ctx, l: d.Ledger, period: m}
 	if err := src.loadRejects(); err != nil {
 		return err
 	}
@@ -246,7 +242,6 @@ func tieOut(ctx context.Context, l *ledger.Ledger, m invoice.Month, st *output.S
 type periodSource struct {
 	ctx     context.Context
 	l       *ledger.Ledger
-	book    *invoice.Book
 	period  invoice.Month
 	rejects []rejectRow
 }
@@ -285,22 +280,53 @@ func (p *periodSource) loadRejects() error {
 	return nil
 }
 
+// Headers gives the period's invoices with their customers' names, which
+// it looks up a page of invoices at a time rather than loading every
+// customer.
 func (p *periodSource) Headers(fn func(invoice.Header) error) error {
+	var invs []ledger.Invoice
 	for inv, err := range p.l.Invoices(p.ctx, p.period.String()) {
 		if err != nil {
 			return err
 		}
-		cur, err := invoice.LookupCurrency(inv.Currency)
+		invs = append(invs, inv)
+	}
+	for off := 0; off < len(invs); off += pageSize {
+		page := invs[off:min(off+pageSize, len(invs))]
+		var ids []string
+		for _, inv := range page {
+			ids = append(ids, inv.CustomerID)
+		}
+		b, err := pageCustomers(p.ctx, p.l, invoice.NewBook(), distinct(ids))
 		if err != nil {
 			return err
 		}
-		h := invoice.Header{InvoiceNumber: inv.Number, CustomerID: inv.CustomerID, CustomerName: p.book.Ref.Customers[inv.CustomerID].Name,
-			Currency: cur, Net: inv.Net, Tax: inv.Tax, Gross: inv.Gross, Lines: int(inv.Lines)}
-		if err := fn(h); err != nil {
-			return err
+		for _, inv := range page {
+			cur, err := invoice.LookupCurrency(inv.Currency)
+			if err != nil {
+				return err
+			}
+			h := invoice.Header{InvoiceNumber: inv.Number, CustomerID: inv.CustomerID, CustomerName: b.Ref.Customers[inv.CustomerID].Name,
+				Currency: cur, Net: inv.Net, Tax: inv.Tax, Gross: inv.Gross, Lines: int(inv.Lines)}
+			if err := fn(h); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// distinct returns xs without repeats, in first-seen order.
+func distinct(xs []string) []string {
+	seen := make(map[string]bool, len(xs))
+	out := xs[:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func (p *periodSource) Lines(fn func(invoice.Line) error) error {

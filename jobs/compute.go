@@ -70,18 +70,14 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID, unseen
 		return nil, afterID, err
 	}
 	orders := make([]invoice.Order, len(recs))
-	var custIDs []string
-	seen := map[string]bool{}
+	custIDs := make([]string, len(recs))
 	for i, rec := range recs {
 		if err := decodeRecord(rec, &orders[i]); err != nil {
 			return nil, afterID, err
 		}
-		if id := orders[i].CustomerID; !seen[id] {
-			seen[id] = true
-			custIDs = append(custIDs, id)
-		}
+		custIDs[i] = orders[i].CustomerID
 	}
-	b, err := pageCustomers(ctx, d, prices, custIDs)
+	b, err := pageCustomers(ctx, d.Ledger, prices, distinct(custIDs))
 	if err != nil {
 		return nil, afterID, err
 	}
@@ -138,11 +134,11 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID, unseen
 // pageCustomers returns a book with the catalog and taxes of prices and
 // the customers ids name, replayed from their accepted rows in the order they
 // were accepted, as loadReference would.
-func pageCustomers(ctx context.Context, d Deps, prices *invoice.Book, ids []string) (*invoice.Book, error) {
+func pageCustomers(ctx context.Context, l *ledger.Ledger, prices *invoice.Book, ids []string) (*invoice.Book, error) {
 	b := invoice.NewBook()
 	b.Ref = &invoice.Reference{Customers: map[string]invoice.Customer{}, Catalog: prices.Ref.Catalog, Taxes: prices.Ref.Taxes}
 	b.Window = prices.Window
-	custs, err := d.Ledger.RecordsByKey(ctx, csvin.KindCustomers, ids)
+	custs, err := l.RecordsByKey(ctx, csvin.KindCustomers, ids)
 	if err != nil {
 		return nil, err
 	}

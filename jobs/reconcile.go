@@ -66,7 +66,7 @@ func Reconcile(ctx context.Context, d Deps, opt ReconcileOptions) (Summary, reco
 			customers = append(customers, recon.Customer{ID: c.ID, Domain: c.Domain})
 		}
 		var lines []recon.LedgerLine
-		src := &periodSource{ctx: ctx, l: d.Ledger, book: ref, period: opt.Period}
+		src := &periodSource{ctx: ctx, l: d.Ledger, period: opt.Period}
 		err = src.Lines(func(l invoice.Line) error {
 			lines = append(lines, recon.LedgerLine{InvoiceNumber: l.InvoiceNumber, CustomerID: l.CustomerID, Currency: l.Currency,
 				ChargeType: l.ChargeType, OrderID: l.OrderID, LineNo: l.LineNo, SubscriptionID: l.SubscriptionID, SKU: l.SKU,
