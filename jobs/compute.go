@@ -131,10 +131,16 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID, unseen
 	return p, last, nil
 }
 
+// recordReader is what pageCustomers reads records through: the Ledger, or
+// an ingest's own transaction, which sees the rows it has written.
+type recordReader interface {
+	RecordsByKey(ctx context.Context, kind string, keys []string) ([]ledger.SourceRecord, error)
+}
+
 // pageCustomers returns a book with the catalog and taxes of prices and
 // the customers ids name, replayed from their accepted rows in the order they
 // were accepted, as loadReference would.
-func pageCustomers(ctx context.Context, l *ledger.Ledger, prices *invoice.Book, ids []string) (*invoice.Book, error) {
+func pageCustomers(ctx context.Context, l recordReader, prices *invoice.Book, ids []string) (*invoice.Book, error) {
 	b := invoice.NewBook()
 	b.Ref = &invoice.Reference{Customers: map[string]invoice.Customer{}, Catalog: prices.Ref.Catalog, Taxes: prices.Ref.Taxes}
 	b.Window = prices.Window

@@ -31,7 +31,7 @@ func Ingest(ctx context.Context, d Deps, inbox string) (Summary, error) {
 		for _, f := range box.Ignored {
 			log.Warn("inbox file ignored: its name matches no input kind", "file", f)
 		}
-		book, err := loadReference(ctx, d)
+		book, err := loadPrices(ctx, d)
 		if err != nil {
 			return err
 		}
@@ -44,7 +44,7 @@ func Ingest(ctx context.Context, d Deps, inbox string) (Summary, error) {
 				return err
 			}
 			if reload { // a whole-file reject: forget what its rows did to the book
-				if book, err = loadReference(ctx, d); err != nil {
+				if book, err = loadPrices(ctx, d); err != nil {
 					return err
 				}
 			}
@@ -190,15 +190,26 @@ const ingestBatch = 5000
 // with the ledger or the file.
 func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *invoice.Book,
 	sink func(ledger.SourceRecord) error, flush func() error) error {
-	batchBook := func() *invoice.Book {
-		b := invoice.NewBook()
-		b.Ref, b.Window = ref.Ref, ref.Window
-		return b
+	// A batch's book shares the catalog and taxes of ref and holds the
+	// customers its rows name, loaded from the ledger with the batch (the
+	// rows of earlier batches and files are there, flushed), not every
+	// customer at once.
+	batchBook := func(customerIDs []string) (*invoice.Book, error) {
+		return pageCustomers(ctx, tx, ref, distinct(customerIDs))
 	}
 	switch f.Kind {
 	case csvin.KindCustomers:
-		return readKind(d, f, sink, nil, func(_ *invoice.Book, r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
-			out, rej := ref.AddCustomer(rawCustomer(r), src)
+		return readKind(d, f, sink, func(rows []*csvin.CustomerRow) (*invoice.Book, error) {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			ids := make([]string, len(rows))
+			for i, r := range rows {
+				ids[i] = r.CustomerID
+			}
+			return batchBook(ids)
+		}, func(b *invoice.Book, r *csvin.CustomerRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
+			out, rej := b.AddCustomer(rawCustomer(r), src)
 			return out, rej, nil
 		}, func(r *csvin.CustomerRow) (string, string, []string) {
 			return r.CustomerID, "", rawCustomer(r).Values()
@@ -220,13 +231,17 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			b := batchBook()
-			var keys, subs []string
+			var keys, subs, custs []string
 			for _, r := range rows {
 				keys = append(keys, rawOrder(r).Key())
+				custs = append(custs, r.CustomerID)
 				if r.SubscriptionID != "" {
 					subs = append(subs, r.SubscriptionID)
 				}
+			}
+			b, err := batchBook(custs)
+			if err != nil {
+				return nil, err
 			}
 			return b, preloadOrders(ctx, tx, b, keys, subs)
 		}, func(b *invoice.Book, r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
@@ -240,7 +255,10 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			b := batchBook()
+			b, err := batchBook(nil)
+			if err != nil {
+				return nil, err
+			}
 			var keys []string
 			for _, r := range rows {
 				keys = append(keys, rawCancellation(r).Key())
@@ -260,7 +278,10 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 			if err := flush(); err != nil {
 				return nil, err
 			}
-			b := batchBook()
+			b, err := batchBook(nil)
+			if err != nil {
+				return nil, err
+			}
 			var subs []string
 			for _, r := range rows {
 				subs = append(subs, r.SubscriptionID)
