@@ -316,7 +316,8 @@ func (p *periodSource) Headers(fn func(invoice.Header) error) error {
 	return nil
 }
 
-// distinct returns xs without repeats, in first-seen order.
+// distinct returns xs without repeats, in first-seen order, in xs's own
+// array.
 func distinct(xs []string) []string {
 	seen := make(map[string]bool, len(xs))
 	out := xs[:0]

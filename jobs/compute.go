@@ -27,9 +27,9 @@ func loadReference(ctx context.Context, d Deps) (*invoice.Book, error) {
 	return loadKinds(ctx, d, csvin.KindCustomers, csvin.KindCatalog, csvin.KindTaxes)
 }
 
-// loadPrices is loadReference without the customers: post loads a page's
-// customers with the page (pageCustomers), so memory does not grow with the
-// number of customers.
+// loadPrices is loadReference without the customers: post, close and
+// ingest load the customers a page or batch names with it (pageCustomers),
+// so memory does not grow with the number of customers.
 func loadPrices(ctx context.Context, d Deps) (*invoice.Book, error) {
 	return loadKinds(ctx, d, csvin.KindCatalog, csvin.KindTaxes)
 }
