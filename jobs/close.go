@@ -297,7 +297,7 @@ func (p *periodSource) Headers(fn func(invoice.Header) error) error {
 		for _, inv := range page {
 			ids = append(ids, inv.CustomerID)
 		}
-		b, err := pageCustomers(p.ctx, p.l, invoice.NewBook(), distinct(ids))
+		b, err := pageCustomers(p.ctx, p.l, invoice.NewBook(), ids)
 		if err != nil {
 			return err
 		}
@@ -314,20 +314,6 @@ func (p *periodSource) Headers(fn func(invoice.Header) error) error {
 		}
 	}
 	return nil
-}
-
-// distinct returns xs without repeats, in first-seen order, in xs's own
-// array.
-func distinct(xs []string) []string {
-	seen := make(map[string]bool, len(xs))
-	out := xs[:0]
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func (p *periodSource) Lines(fn func(invoice.Line) error) error {

@@ -77,7 +77,7 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID, unseen
 		}
 		custIDs[i] = orders[i].CustomerID
 	}
-	b, err := pageCustomers(ctx, d.Ledger, prices, distinct(custIDs))
+	b, err := pageCustomers(ctx, d.Ledger, prices, custIDs)
 	if err != nil {
 		return nil, afterID, err
 	}

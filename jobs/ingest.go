@@ -195,7 +195,7 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 	// rows of earlier batches and files are there, flushed), not every
 	// customer at once.
 	batchBook := func(customerIDs []string) (*invoice.Book, error) {
-		return pageCustomers(ctx, tx, ref, distinct(customerIDs))
+		return pageCustomers(ctx, tx, ref, customerIDs)
 	}
 	switch f.Kind {
 	case csvin.KindCustomers:

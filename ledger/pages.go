@@ -52,6 +52,7 @@ func (r reader) RecordsByKey(ctx context.Context, kind string, keys []string) ([
 }
 
 func (r reader) recordsIn(ctx context.Context, col, kind string, keys []string) ([]SourceRecord, error) {
+	keys = distinct(keys) // callers pass one key per row that names it
 	var out []SourceRecord
 	for off := 0; off < len(keys); off += lookupChunk {
 		chunk := keys[off:min(off+lookupChunk, len(keys))]
