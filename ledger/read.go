@@ -58,9 +58,11 @@ const selectPosted = `SELECT key, hash, period, invoiced, '' AS invoice_number,
 	date, customer_id, currency, charge_type, COALESCE(credits_key, '') AS credits_key,
 	net, tax, gross, run_id FROM txns`
 
-// invoiceOf joins the invoice of txns t (if invoiced and its period
-// closed) as i: the one of its period, customer and currency.
-const invoiceOf = `invoices i ON t.invoiced AND i.period = t.period AND i.customer_id = t.customer_id AND i.currency = t.currency`
+// onInvoice is the condition that invoice i holds transaction t: t is
+// invoiced and i is the invoice of its period, customer and currency (one
+// at most, UNIQUE; only once the period is closed). Reads and Verify join
+// on it; nothing is stamped on t.
+const onInvoice = `t.invoiced AND i.period = t.period AND i.customer_id = t.customer_id AND i.currency = t.currency`
 
 // Posted streams every posted transaction in posting order, with the
 // number of the invoice it is on.
@@ -68,7 +70,7 @@ func (r reader) Posted(ctx context.Context) iter.Seq2[PostedTxn, error] {
 	return rowsOf[PostedTxn](ctx, r.q, `SELECT t.key, t.hash, t.period, t.invoiced,
 	COALESCE(i.number, '') AS invoice_number, t.date, t.customer_id, t.currency, t.charge_type,
 	COALESCE(t.credits_key, '') AS credits_key, t.net, t.tax, t.gross, t.run_id
-	FROM txns t LEFT JOIN `+invoiceOf+` ORDER BY t.id`)
+	FROM txns t LEFT JOIN invoices i ON `+onInvoice+` ORDER BY t.id`)
 }
 
 // Line is one invoice line (SPEC §4 invoice-lines.csv) of a closed period.
@@ -100,7 +102,7 @@ const selectLines = `SELECT i.number AS invoice_number, t.customer_id, t.currenc
 	t.line_no, t.subscription_id, t.sku, t.description, t.charge_start, t.charge_end,
 	t.quantity, t.net, t.tax, t.gross, t.source,
 	COALESCE(ci.number, '') AS credited_invoice, t.key, t.date
-FROM txns t JOIN ` + invoiceOf + `
+FROM txns t JOIN invoices i ON ` + onInvoice + `
 LEFT JOIN txns c ON c.key = t.credits_key
 LEFT JOIN invoices ci ON c.invoiced AND ci.period = c.period AND ci.customer_id = c.customer_id AND ci.currency = c.currency
 WHERE t.period = ? AND t.invoiced
