@@ -35,8 +35,7 @@ type writer struct {
 	invoices map[string]*invoiceSum // from the lines, per invoice number
 	order    []string               // invoice numbers in line order
 	lines    int
-	stated   []invoice.Header // every header the Source gave, unchecked
-	headers  []invoice.Header // the checked ones
+	headers  []invoice.Header // as the Source gave them; writeInvoices checks them all
 	rejects  int
 	files    []string
 
@@ -92,7 +91,7 @@ func (w *writer) readHeaders() error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		w.stated = append(w.stated, h)
+		w.headers = append(w.headers, h)
 		stated += max(h.Lines, 0)
 		return nil
 	})
@@ -161,8 +160,8 @@ func (w *writer) writeInvoices() error {
 	seen := make(map[string]bool, len(w.invoices))
 	var mismatches []error
 	err = func() error {
-		for i := range w.stated {
-			h := &w.stated[i]
+		for i := range w.headers {
+			h := &w.headers[i]
 			if seen[h.InvoiceNumber] {
 				return fmt.Errorf("%w: invoice %s has two headers", ErrBadData, h.InvoiceNumber)
 			}
@@ -171,14 +170,12 @@ func (w *writer) writeInvoices() error {
 				mismatches = append(mismatches, err)
 				continue
 			}
-			w.headers = append(w.headers, *h)
 			if err := out.write(invoiceRecord(h)); err != nil {
 				return err
 			}
 		}
 		return nil
 	}()
-	w.stated = nil
 	if err == nil {
 		for _, no := range w.order {
 			if !seen[no] {
