@@ -3,8 +3,8 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"iter"
 	"path/filepath"
-	"sort"
 
 	"cspbill/invoice"
 	"cspbill/invoice/output"
@@ -110,7 +110,7 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal 
 		if err := d.hook("close:before-lock"); err != nil {
 			return err
 		}
-		if _, err := tx.ClosePeriod(ctx, m.String()); err != nil {
+		if err := tx.ClosePeriod(ctx, m.String()); err != nil {
 			return err
 		}
 		if err := reportRejects(ctx, tx, m); err != nil {
@@ -160,9 +160,6 @@ func recordMonth(rec ledger.SourceRecord) invoice.Month {
 // publishes them.
 func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt CloseOptions, first invoice.Month, s *Summary) error {
 	src := &periodSource{ctx: ctx, l: d.Ledger, period: m}
-	if err := src.loadRejects(); err != nil {
-		return err
-	}
 	staged, err := output.Stage(ctx, opt.Out, m.String(), src, output.Options{PerCustomer: opt.PerCustomer, MaxSheetRows: opt.MaxSheetRows})
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", m, err)
@@ -185,117 +182,86 @@ func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt 
 	if err := d.hook("close:published"); err != nil {
 		return err
 	}
-	s.Invoices += len(staged.Totals)
-	for _, r := range src.rejects {
-		if r.held {
-			s.Held++
-		} else {
-			s.Rejected++
-		}
-	}
+	s.Invoices += staged.Invoices
+	s.Held += src.held
+	s.Rejected += src.rejected
 	d.logger().Info("files written", "run", runID, "period", m.String(), "dir", filepath.Join(opt.Out, m.String()),
-		"invoices", len(staged.Totals), "rejects", len(src.rejects))
+		"invoices", staged.Invoices, "rejects", staged.Rejects)
 	return nil
 }
 
 // tieOut compares what the files say with the ledger (SPEC §5): every
-// invoice total with the ledger's invoice, and every customer's receivable
-// movement with its invoices. Any difference fails the close.
+// invoice of invoices.csv (which Stage checked against its lines in
+// invoice-lines.csv) with the ledger's invoice, both in invoice number
+// order; then every customer's receivable movement with its invoice, which
+// the ledger compares. Any difference fails the close.
 func tieOut(ctx context.Context, l *ledger.Ledger, m invoice.Month, st *output.Staged) error {
-	byCust := map[[2]string]int64{}
+	next, stop := iter.Pull2(st.Stated())
+	defer stop()
 	n := 0
 	for inv, err := range l.Invoices(ctx, m.String()) {
 		if err != nil {
 			return err
 		}
-		n++
-		t, ok := st.Totals[inv.Number]
-		if !ok || t.Net != inv.Net || t.Tax != inv.Tax || t.Gross != inv.Gross || int64(t.Lines) != inv.Lines {
-			return fmt.Errorf("tie-out %s: invoice %s in the files (%+v) differs from the ledger (net %d tax %d gross %d lines %d); nothing published",
-				m, inv.Number, t, inv.Net, inv.Tax, inv.Gross, inv.Lines)
+		f, ferr, ok := next()
+		if ferr != nil {
+			return ferr
 		}
-		byCust[[2]string{inv.CustomerID, inv.Currency}] += inv.Gross
+		if !ok {
+			return fmt.Errorf("tie-out %s: the files hold %d invoices, the ledger more (%s next); nothing published", m, n, inv.Number)
+		}
+		n++
+		if f.InvoiceNumber != inv.Number || f.CustomerID != output.Text(inv.CustomerID) || f.Currency.Code != inv.Currency ||
+			f.Net != inv.Net || f.Tax != inv.Tax || f.Gross != inv.Gross || int64(f.Lines) != inv.Lines {
+			return fmt.Errorf("tie-out %s: invoice %s in the files (customer %s, %+v) differs from the ledger's %s (customer %s %s, net %d tax %d gross %d lines %d); nothing published",
+				m, f.InvoiceNumber, f.CustomerID, f.Totals, inv.Number, inv.CustomerID, inv.Currency, inv.Net, inv.Tax, inv.Gross, inv.Lines)
+		}
 	}
-	if n != len(st.Totals) {
-		return fmt.Errorf("tie-out %s: the files hold %d invoices, the ledger %d; nothing published", m, len(st.Totals), n)
+	if f, ferr, ok := next(); ferr != nil {
+		return ferr
+	} else if ok {
+		return fmt.Errorf("tie-out %s: the files hold invoice %s after the ledger's %d; nothing published", m, f.InvoiceNumber, n)
 	}
-	for mv, err := range l.Receivables(ctx, m.String()) {
+	for u, err := range l.Unreceivables(ctx, m.String()) {
 		if err != nil {
 			return err
 		}
-		k := [2]string{mv.CustomerID, mv.Currency}
-		if byCust[k] != mv.Receivable {
-			return fmt.Errorf("tie-out %s: customer %s %s receivable movement %d differs from its invoices' gross %d; nothing published",
-				m, mv.CustomerID, mv.Currency, mv.Receivable, byCust[k])
-		}
-		delete(byCust, k)
-	}
-	for k, g := range byCust {
-		if g != 0 {
-			return fmt.Errorf("tie-out %s: customer %s %s is invoiced %d with no receivable movement; nothing published", m, k[0], k[1], g)
-		}
+		return fmt.Errorf("tie-out %s: customer %s %s receivable movement %d differs from its invoice's gross %d (0 when it has none); nothing published",
+			m, u.CustomerID, u.Currency, u.Receivable, u.Invoiced)
 	}
 	return nil
 }
 
-// periodSource feeds a closed period from the ledger to the file writers.
+// periodSource feeds a closed period from the ledger to the file writers,
+// a page or a row at a time: nothing it holds grows with the period.
 type periodSource struct {
-	ctx     context.Context
-	l       *ledger.Ledger
-	period  invoice.Month
-	rejects []rejectRow
-}
-
-type rejectRow struct {
-	invoice.RejectRow
-	held bool
-}
-
-func (p *periodSource) loadRejects() error {
-	for _, st := range []string{ledger.Rejected, ledger.Held} {
-		for rec, err := range p.l.Records(p.ctx, ledger.RecordFilter{Status: st}) {
-			if err != nil {
-				return err
-			}
-			if st == ledger.Rejected && rec.ReportedPeriod != p.period.String() {
-				continue
-			}
-			msg := rec.Message
-			if st == ledger.Held {
-				msg = "held: " + msg
-			}
-			p.rejects = append(p.rejects, rejectRow{invoice.RejectRow{File: rec.File, Line: int(rec.Line), Key: rec.Key, Rule: rec.Rule, Message: msg}, st == ledger.Held})
-		}
-	}
-	sort.SliceStable(p.rejects, func(i, j int) bool {
-		a, b := p.rejects[i], p.rejects[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Rule < b.Rule
-	})
-	return nil
+	ctx    context.Context
+	l      *ledger.Ledger
+	period invoice.Month
+	// rejected and held count the rows of the last pass over Rejects.
+	rejected, held int
 }
 
 // Headers gives the period's invoices with their customers' names, which
 // it looks up a page of invoices at a time rather than loading every
 // customer.
 func (p *periodSource) Headers(fn func(invoice.Header) error) error {
-	var invs []ledger.Invoice
-	for inv, err := range p.l.Invoices(p.ctx, p.period.String()) {
-		if err != nil {
-			return err
+	after := ""
+	for {
+		var page []ledger.Invoice
+		for inv, err := range p.l.InvoicesAfter(p.ctx, p.period.String(), after, pageSize) {
+			if err != nil {
+				return err
+			}
+			page = append(page, inv)
 		}
-		invs = append(invs, inv)
-	}
-	for off := 0; off < len(invs); off += pageSize {
-		page := invs[off:min(off+pageSize, len(invs))]
-		var ids []string
-		for _, inv := range page {
-			ids = append(ids, inv.CustomerID)
+		if len(page) == 0 {
+			return nil
+		}
+		after = page[len(page)-1].Number
+		ids := make([]string, len(page))
+		for i, inv := range page {
+			ids[i] = inv.CustomerID
 		}
 		b, err := pageCustomers(p.ctx, p.l, invoice.NewBook(), ids)
 		if err != nil {
@@ -313,7 +279,6 @@ func (p *periodSource) Headers(fn func(invoice.Header) error) error {
 			}
 		}
 	}
-	return nil
 }
 
 func (p *periodSource) Lines(fn func(invoice.Line) error) error {
@@ -346,9 +311,22 @@ func (p *periodSource) Lines(fn func(invoice.Line) error) error {
 	return nil
 }
 
+// Rejects gives the records the period's rejects.csv lists, in the
+// ledger's order (file, line, rule), counting them.
 func (p *periodSource) Rejects(fn func(invoice.RejectRow) error) error {
-	for _, r := range p.rejects {
-		if err := fn(r.RejectRow); err != nil {
+	p.rejected, p.held = 0, 0
+	for r, err := range p.l.Listed(p.ctx, p.period.String()) {
+		if err != nil {
+			return err
+		}
+		msg := r.Message
+		if r.Held {
+			msg = "held: " + msg
+			p.held++
+		} else {
+			p.rejected++
+		}
+		if err := fn(invoice.RejectRow{File: r.File, Line: int(r.Line), Key: r.Key, Rule: r.Rule, Message: msg}); err != nil {
 			return err
 		}
 	}

@@ -291,6 +291,26 @@ func TestClosePeriodNumbersGaplessly(t *testing.T) {
 		if err := l.Verify(ctx); err == nil || !strings.Contains(err.Error(), "stamped invoice number") || !strings.Contains(err.Error(), "A/1") {
 			t.Errorf("Verify = %v, want the stamped number of A/1 named", err)
 		}
+
+		// SPEC §5, invoice gross = receivable movement, compared by the
+		// database: nothing while they tie (Z-CUST's unbilled movement is on
+		// no invoice and not compared); an invoice one cent off is named.
+		if u := collect(t, l.Unreceivables(ctx, "2026-10")); len(u) != 0 {
+			t.Errorf("Unreceivables of a tied period = %+v", u)
+		}
+		disable = map[string]string{"sqlite": `DROP TRIGGER invoices_closed_update`,
+			"postgres": `ALTER TABLE invoices DISABLE TRIGGER USER`}[l.Dialect()]
+		if _, err := db.Exec(disable); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE invoices SET net = net + 1, gross = gross + 1 WHERE number = 'INV-2026-10-000002'`); err != nil {
+			t.Fatal(err)
+		}
+		u := collect(t, l.Unreceivables(ctx, "2026-10"))
+		wantU := ledger.Unreceivable{CustomerID: "A-CUST", Currency: "USD", Receivable: 55, Invoiced: 56}
+		if len(u) != 1 || u[0] != wantU {
+			t.Errorf("Unreceivables = %+v, want %+v", u, wantU)
+		}
 	})
 }
 

@@ -1,11 +1,10 @@
 package ledger
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
+	"strings"
 	"time"
 )
 
@@ -92,55 +91,48 @@ func (t *Tx) SetBillFrom(ctx context.Context, month string) error {
 // transaction, and returns its invoices by number. Invoices are one per
 // (customer, currency) with invoiced transactions in the month, numbered
 // gaplessly from INV-YYYY-MM-000001 in byte order of customer id, then
-// currency (SPEC P5); each transaction is stamped with its invoice number.
-// Closing a closed period changes nothing and returns its invoices. Which
-// months to close, and in what order, is the caller's business (SPEC P1).
+// currency (SPEC P5). Closing a closed period changes nothing and returns
+// its invoices. Which months to close, and in what order, is the caller's
+// business (SPEC P1).
 func (l *Ledger) ClosePeriod(ctx context.Context, month string) ([]Invoice, error) {
-	var invs []Invoice
-	err := l.InTx(ctx, func(tx *Tx) error {
-		var err error
-		invs, err = tx.ClosePeriod(ctx, month)
-		return err
-	})
-	return invs, err
-}
-
-// ClosePeriod is Ledger.ClosePeriod inside an open transaction.
-func (t *Tx) ClosePeriod(ctx context.Context, month string) ([]Invoice, error) {
-	if !isMonth(month) {
-		return nil, fmt.Errorf("%w: period %q is not YYYY-MM", ErrInvalid, month)
-	}
-	if t.d == postgres {
-		// Waits for Posts in flight (SHARE) and keeps new ones out until
-		// commit, so nothing lands in the month between numbering and lock.
-		if _, err := t.tx.ExecContext(ctx, `LOCK TABLE periods IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-			return nil, err
-		}
-	}
-	closed, err := t.IsClosed(ctx, month)
-	if err != nil {
+	if err := l.InTx(ctx, func(tx *Tx) error { return tx.ClosePeriod(ctx, month) }); err != nil {
 		return nil, err
 	}
-	if !closed {
-		if err := t.assignInvoices(ctx, month); err != nil {
-			return nil, err
-		}
-		_, err = t.tx.ExecContext(ctx, t.rebind(`INSERT INTO periods (month, status, closed_at)
-			VALUES (?, 'closed', ?)
-			ON CONFLICT (month) DO UPDATE SET status = 'closed', closed_at = excluded.closed_at`),
-			month, t.l.stamp())
-		if err != nil {
-			return nil, err
-		}
-	}
 	var invs []Invoice
-	for inv, err := range t.Invoices(ctx, month) {
+	for inv, err := range l.Invoices(ctx, month) {
 		if err != nil {
 			return nil, err
 		}
 		invs = append(invs, inv)
 	}
 	return invs, nil
+}
+
+// ClosePeriod is Ledger.ClosePeriod inside an open transaction, without
+// reading the invoices back (Invoices streams them).
+func (t *Tx) ClosePeriod(ctx context.Context, month string) error {
+	if !isMonth(month) {
+		return fmt.Errorf("%w: period %q is not YYYY-MM", ErrInvalid, month)
+	}
+	if t.d == postgres {
+		// Waits for Posts in flight (SHARE) and keeps new ones out until
+		// commit, so nothing lands in the month between numbering and lock.
+		if _, err := t.tx.ExecContext(ctx, `LOCK TABLE periods IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+	}
+	closed, err := t.IsClosed(ctx, month)
+	if err != nil || closed {
+		return err
+	}
+	if err := t.assignInvoices(ctx, month); err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, t.rebind(`INSERT INTO periods (month, status, closed_at)
+		VALUES (?, 'closed', ?)
+		ON CONFLICT (month) DO UPDATE SET status = 'closed', closed_at = excluded.closed_at`),
+		month, t.l.stamp())
+	return err
 }
 
 // assignInvoices creates the invoices of an open month: one per customer and
@@ -156,32 +148,23 @@ func (t *Tx) ClosePeriod(ctx context.Context, month string) ([]Invoice, error) {
 // a third of the close. Transactions closed before this have their number
 // in txns.invoice_number, which Verify checks against the same join.
 func (t *Tx) assignInvoices(ctx context.Context, month string) error {
-	var invs []Invoice
-	err := sqlxSelect(ctx, t.reader, &invs, `SELECT period, customer_id, currency,
-		CAST(SUM(net) AS BIGINT) AS net, CAST(SUM(tax) AS BIGINT) AS tax,
-		CAST(SUM(gross) AS BIGINT) AS gross, COUNT(*) AS lines
-	FROM txns WHERE period = ? AND invoiced
-	GROUP BY period, customer_id, currency`, month)
-	if err != nil {
-		return err
+	// Numbered in the database, in byte order of customer id then currency
+	// (byBytes) so both databases number alike whatever their collation:
+	// nothing here holds the month's invoices, however many.
+	number := `printf('INV-%s-%06d', period, seq)`
+	if t.d == postgres {
+		number = `'INV-' || period || '-' || lpad(seq::text, greatest(6, length(seq::text)), '0')`
 	}
-	if len(invs) == 0 {
-		return nil
-	}
-	// Sorted here, byte by byte, so both databases number alike whatever
-	// their collation.
-	slices.SortFunc(invs, func(a, b Invoice) int {
-		return cmp.Or(cmp.Compare(a.CustomerID, b.CustomerID), cmp.Compare(a.Currency, b.Currency))
-	})
-	for i := range invs {
-		invs[i].Seq = i + 1
-		invs[i].Number = fmt.Sprintf("INV-%s-%06d", month, i+1)
-	}
-	return t.insertValues(ctx, "invoices", invoiceColumns, "", len(invs), func(n int, a []any) {
-		v := &invs[n]
-		a[0], a[1], a[2], a[3], a[4] = v.Number, v.Period, int64(v.Seq), v.CustomerID, v.Currency
-		a[5], a[6], a[7], a[8] = v.Net, v.Tax, v.Gross, v.Lines
-	})
+	_, err := t.tx.ExecContext(ctx, t.rebind(`INSERT INTO invoices (`+strings.Join(invoiceColumns, ", ")+`)
+	SELECT `+number+`, period, seq, customer_id, currency, net, tax, gross, lines FROM (
+		SELECT period, customer_id, currency,
+			CAST(SUM(net) AS BIGINT) AS net, CAST(SUM(tax) AS BIGINT) AS tax,
+			CAST(SUM(gross) AS BIGINT) AS gross, COUNT(*) AS lines,
+			ROW_NUMBER() OVER (ORDER BY `+t.byBytes("customer_id")+`, `+t.byBytes("currency")+`) AS seq
+		FROM txns WHERE period = ? AND invoiced
+		GROUP BY period, customer_id, currency
+	) g ORDER BY seq`), month)
+	return err
 }
 
 var invoiceColumns = []string{"number", "period", "seq", "customer_id", "currency", "net", "tax", "gross", "lines"}

@@ -97,8 +97,11 @@ type Line struct {
 }
 
 // A line is a credit when it credits something or is a cancelImmediate;
-// credits sort after charges with the same start, order and line.
-const selectLines = `SELECT i.number AS invoice_number, t.customer_id, t.currency, t.charge_type, t.order_id,
+// credits sort after charges with the same start, order and line. Text sorts
+// byte by byte (byBytes), so both databases give the same order whatever
+// their collation.
+func (r reader) selectLines() string {
+	return `SELECT i.number AS invoice_number, t.customer_id, t.currency, t.charge_type, t.order_id,
 	t.line_no, t.subscription_id, t.sku, t.description, t.charge_start, t.charge_end,
 	t.quantity, t.net, t.tax, t.gross, t.source,
 	COALESCE(ci.number, '') AS credited_invoice, t.key, t.date
@@ -106,15 +109,27 @@ FROM txns t JOIN invoices i ON ` + onInvoice + `
 LEFT JOIN txns c ON c.key = t.credits_key
 LEFT JOIN invoices ci ON c.invoiced AND ci.period = c.period AND ci.customer_id = c.customer_id AND ci.currency = c.currency
 WHERE t.period = ? AND t.invoiced
-ORDER BY i.number, t.charge_start, t.order_id, t.line_no,
+ORDER BY ` + r.byBytes("i.number") + `, t.charge_start, ` + r.byBytes("t.order_id") + `, t.line_no,
 	CASE WHEN t.credits_key IS NOT NULL OR t.charge_type = 'cancelImmediate' THEN 1 ELSE 0 END,
-	t.key`
+	` + r.byBytes("t.key")
+}
+
+// byBytes makes a text sort key compare byte by byte, as Go compares
+// strings, whatever the database's collation (SQLite's default, BINARY,
+// already does).
+func (r reader) byBytes(expr string) string {
+	if r.d == postgres {
+		return expr + ` COLLATE "C"`
+	}
+	return expr
+}
 
 // InvoiceLines streams the lines of the invoices of a closed period, ordered
-// by invoice number, charge_start, order_id, line_no, charges before credits
-// (then business key, so the order is total). An open period has none.
+// by invoice number (byte order, as Invoices), charge_start, order_id,
+// line_no, charges before credits (then business key, so the order is
+// total). An open period has none.
 func (r reader) InvoiceLines(ctx context.Context, period string) iter.Seq2[Line, error] {
-	return rowsOf[Line](ctx, r.q, r.rebind(selectLines), period)
+	return rowsOf[Line](ctx, r.q, r.rebind(r.selectLines()), period)
 }
 
 // Invoice is one invoice of a period: one per customer and currency with
@@ -131,11 +146,54 @@ type Invoice struct {
 	Lines      int64  `db:"lines"`
 }
 
-// Invoices streams the invoices of a period by number.
+// Invoices streams the invoices of a period by number, byte by byte (the
+// order of InvoiceLines; it is the order of seq up to 999,999 invoices).
 func (r reader) Invoices(ctx context.Context, period string) iter.Seq2[Invoice, error] {
-	return rowsOf[Invoice](ctx, r.q, r.rebind(
-		`SELECT number, period, seq, customer_id, currency, net, tax, gross, lines
-		FROM invoices WHERE period = ? ORDER BY seq`), period)
+	return r.InvoicesAfter(ctx, period, "", -1)
+}
+
+// InvoicesAfter streams at most limit (-1: all) invoices of a period whose
+// numbers come after the number after, in the order of Invoices: a page
+// of them.
+func (r reader) InvoicesAfter(ctx context.Context, period, after string, limit int) iter.Seq2[Invoice, error] {
+	q := `SELECT number, period, seq, customer_id, currency, net, tax, gross, lines
+		FROM invoices WHERE period = ? AND ` + r.byBytes("number") + ` > ?
+		ORDER BY ` + r.byBytes("number")
+	args := []any{period, after}
+	if limit >= 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	return rowsOf[Invoice](ctx, r.q, r.rebind(q), args...)
+}
+
+// Unreceivable is a customer and currency of a closed period whose
+// receivable movement differs from the gross of its invoice.
+type Unreceivable struct {
+	CustomerID string `db:"customer_id"`
+	Currency   string `db:"currency"`
+	Receivable int64  `db:"receivable"` // Σ receivable postings of its invoiced transactions
+	Invoiced   int64  `db:"invoiced"`   // its invoice's gross (0: no invoice)
+}
+
+// Unreceivables streams the customers and currencies of a period whose
+// receivable movement (invoiced transactions only) is not the gross of
+// their invoice (SPEC §5), in byte order of customer and currency: none
+// when the period ties. The database compares them, so nothing held here
+// grows with the number of customers.
+func (r reader) Unreceivables(ctx context.Context, period string) iter.Seq2[Unreceivable, error] {
+	return rowsOf[Unreceivable](ctx, r.q, r.rebind(`WITH m AS (
+		SELECT t.customer_id, t.currency, CAST(SUM(p.amount) AS BIGINT) AS receivable
+		FROM txns t JOIN postings p ON p.txn_id = t.id
+		WHERE t.period = ? AND t.invoiced AND p.account LIKE 'receivable:%'
+		GROUP BY t.customer_id, t.currency
+	), i AS (SELECT customer_id, currency, gross FROM invoices WHERE period = ?)
+	SELECT * FROM (
+		SELECT COALESCE(m.customer_id, i.customer_id) AS customer_id, COALESCE(m.currency, i.currency) AS currency,
+			COALESCE(m.receivable, 0) AS receivable, COALESCE(i.gross, 0) AS invoiced
+		FROM m FULL JOIN i ON i.customer_id = m.customer_id AND i.currency = m.currency
+		WHERE COALESCE(m.receivable, 0) <> COALESCE(i.gross, 0)
+	) d ORDER BY `+r.byBytes("customer_id")+`, `+r.byBytes("currency")), period, period)
 }
 
 // Movement is the receivable movement of one customer and currency in a

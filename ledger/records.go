@@ -262,3 +262,26 @@ func (r reader) Records(ctx context.Context, f RecordFilter) iter.Seq2[SourceRec
 	}
 	return rowsOf[SourceRecord](ctx, r.q, r.rebind(q+" ORDER BY id"), args...)
 }
+
+// Listed is a row of a period's rejects.csv: a record that period's close
+// listed as rejected, or one still held.
+type Listed struct {
+	File    string `db:"file"`
+	Line    int64  `db:"line"`
+	Key     string `db:"key"`
+	Rule    string `db:"rule"`
+	Message string `db:"message"`
+	Held    bool   `db:"held"`
+}
+
+// Listed streams the records period's rejects lists: those its close
+// reported as rejected and those still held, by file, line and rule (byte
+// order), rejected before held, then in the order they were added. The
+// database sorts them, so nothing held here grows with their number.
+func (r reader) Listed(ctx context.Context, period string) iter.Seq2[Listed, error] {
+	return rowsOf[Listed](ctx, r.q, r.rebind(`SELECT file, line, key, rule, message, held FROM (
+		SELECT id, file, line, key, rule, message, status = '`+Held+`' AS held
+		FROM source_records
+		WHERE (status = '`+Rejected+`' AND reported_period = ?) OR status = '`+Held+`'
+	) s ORDER BY `+r.byBytes("file")+`, line, `+r.byBytes("rule")+`, held, id`), period)
+}

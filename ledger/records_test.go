@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"cspbill/ledger"
@@ -104,6 +105,65 @@ func TestInTxIsAtomic(t *testing.T) {
 		}
 		if count(t, l, "txns")+count(t, l, "source_records") != 0 {
 			t.Error("a rolled back InTx left rows")
+		}
+	})
+}
+
+// TestListedOrdersAndFiltersTheRejectsOfAPeriod: rejects.csv's rows come
+// sorted by the database, by file and rule byte by byte (upper case before
+// lower), line as a number, rejected before held, then as added; rejects
+// listed by another month's close are not among them, held ones always are.
+func TestListedOrdersAndFiltersTheRejectsOfAPeriod(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		rec := func(key, file string, line int64, status, rule string) ledger.SourceRecord {
+			return ledger.SourceRecord{Kind: "orders", Key: key, Hash: "h", Raw: `{}`, File: file, Line: line,
+				Status: status, Rule: rule, Message: "m " + key, RunID: run}
+		}
+		recs := []ledger.SourceRecord{
+			rec("k1", "orders-b.csv", 10, ledger.Rejected, "V1"),
+			rec("k2", "orders-b.csv", 9, ledger.Held, "C4"),
+			rec("k3", "Orders-z.csv", 2, ledger.Rejected, "V2"),  // 'O' < 'o'
+			rec("k4", "orders-b.csv", 10, ledger.Held, "V1"),     // ties k1: held after rejected
+			rec("k5", "orders-b.csv", 10, ledger.Rejected, "V1"), // ties k1: added after it
+			rec("k6", "orders-b.csv", 10, ledger.Rejected, "R3"), // 'R' < 'V'
+			rec("k7", "orders-a.csv", 1, ledger.Rejected, "V1"),  // listed by September
+			rec("k8", "orders-a.csv", 1, ledger.Accepted, ""),
+		}
+		if err := l.AddRecords(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		err := l.InTx(ctx, func(tx *ledger.Tx) error {
+			if err := tx.Report(ctx, []int64{recs[6].ID}, "2026-09"); err != nil {
+				return err
+			}
+			return tx.Report(ctx, []int64{recs[0].ID, recs[2].ID, recs[4].ID, recs[5].ID}, "2026-10")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for r, err := range l.Listed(ctx, "2026-10") {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s %s:%d %s held=%v %s", r.Key, r.File, r.Line, r.Rule, r.Held, r.Message))
+		}
+		want := []string{
+			"k3 Orders-z.csv:2 V2 held=false m k3",
+			"k2 orders-b.csv:9 C4 held=true m k2",
+			"k6 orders-b.csv:10 R3 held=false m k6",
+			"k1 orders-b.csv:10 V1 held=false m k1",
+			"k5 orders-b.csv:10 V1 held=false m k5",
+			"k4 orders-b.csv:10 V1 held=true m k4",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("Listed(2026-10):\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if n := len(collect(t, l.Listed(ctx, "2026-09"))); n != 3 { // k7 and the two held
+			t.Errorf("Listed(2026-09) = %d rows, want 3", n)
 		}
 	})
 }

@@ -76,10 +76,11 @@ type Staged struct {
 	Dir    string   // the staging directory, hidden in the output directory
 	Final  string   // OUT/YYYY-MM, where Publish puts the files
 	Files  []string // staged files, slash-separated paths relative to Dir, sorted
-	// Totals per invoice number and PeriodTotals per currency code, read
-	// back from the staged invoice-lines.csv: what the files say, for the
-	// caller to tie to the ledger before it publishes.
-	Totals       map[string]Totals
+	// Invoices is the number of rows of invoices.csv; PeriodTotals, per
+	// currency code, what the staged invoice-lines.csv adds up to. Stated
+	// streams what invoices.csv says of each invoice, for the caller to tie
+	// to the ledger before it publishes.
+	Invoices     int
 	PeriodTotals map[string]Totals
 	Rejects      int // rows of rejects.csv
 
@@ -129,7 +130,7 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 	if err := os.Chmod(dir, dirMode); err != nil {
 		return nil, err
 	}
-	w := &writer{ctx: ctx, src: src, limit: limit, dir: dir, invoices: map[string]*invoiceSum{}}
+	w := &writer{ctx: ctx, src: src, limit: limit, dir: dir, period: map[string]Totals{}}
 	steps := []func() error{w.readHeaders, w.writeLines, w.writeInvoices, w.writeRejects, w.finishWorkbook}
 	if opt.PerCustomer {
 		steps = append(steps, w.writeCustomers)
@@ -145,10 +146,8 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 	}
 	st := &Staged{
 		Period: period, Dir: dir, Final: filepath.Join(outDir, period),
-		Files: w.files, Rejects: w.rejects, outDir: outDir, perCustomer: opt.PerCustomer,
-	}
-	if st.Totals, st.PeriodTotals, err = w.readBack(); err != nil {
-		return nil, err
+		Files: w.files, Invoices: w.invoices, PeriodTotals: w.period, Rejects: w.rejects,
+		outDir: outDir, perCustomer: opt.PerCustomer,
 	}
 	sort.Strings(st.Files)
 	if err := SyncDir(dir); err != nil {

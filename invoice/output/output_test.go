@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,12 +86,24 @@ func TestStagedTotals(t *testing.T) {
 		"INV-2026-10-000003": {Currency: jpy, Net: 125000, Tax: 12500, Gross: 137500, Lines: 3},
 		"INV-2026-10-000004": {Currency: kwd, Net: 1234442, Tax: 61722, Gross: 1296164, Lines: 2},
 	}
-	if len(st.Totals) != len(want) {
-		t.Fatalf("Totals = %v", st.Totals)
+	got := map[string]Totals{}
+	var order []string
+	for s, err := range st.Stated() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[s.InvoiceNumber] = s.Totals
+		order = append(order, s.InvoiceNumber)
+	}
+	if len(got) != len(want) || st.Invoices != len(want) {
+		t.Fatalf("Stated = %v, Invoices = %d", got, st.Invoices)
+	}
+	if !slices.IsSorted(order) {
+		t.Errorf("Stated gives %v, not in invoice order", order)
 	}
 	for no, w := range want {
-		if st.Totals[no] != w {
-			t.Errorf("Totals[%s] = %+v, want %+v", no, st.Totals[no], w)
+		if got[no] != w {
+			t.Errorf("Stated %s = %+v, want %+v", no, got[no], w)
 		}
 		if st.PeriodTotals[w.Currency.Code] != w { // one invoice per currency here
 			t.Errorf("PeriodTotals[%s] = %+v, want %+v", w.Currency.Code, st.PeriodTotals[w.Currency.Code], w)
@@ -275,6 +288,10 @@ func TestStageFailurePublishesNothing(t *testing.T) {
 			s.headers = append(s.headers, invoice.Header{InvoiceNumber: "INV-2026-10-000005", CustomerID: "C005", Currency: usd})
 		}, ErrTotalMismatch},
 		{"lines without header", func(s *memSource) { s.headers = s.headers[:3] }, ErrTotalMismatch},
+		{"lines without header between two", func(s *memSource) { s.headers = slices.Delete(s.headers, 1, 2) }, ErrTotalMismatch},
+		{"two headers", func(s *memSource) { s.headers = slices.Insert(s.headers, 1, s.headers[1]) }, ErrBadData},
+		{"headers out of order", func(s *memSource) { s.headers[0], s.headers[1] = s.headers[1], s.headers[0] }, ErrBadData},
+		{"headers change between passes", func(s *memSource) { s.later = s.headers[:3] }, ErrSourceChanged},
 		{"lines of an invoice apart", func(s *memSource) { s.lines[1], s.lines[3] = s.lines[3], s.lines[1] }, ErrBadData},
 		{"net + tax ≠ gross", func(s *memSource) { s.lines[0].Tax++ }, ErrBadData},
 		{"unknown currency", func(s *memSource) { s.lines[0].Currency = invoice.Currency{Code: "XXX", Digits: 2} }, ErrBadData},
@@ -349,8 +366,8 @@ func TestCancelledContext(t *testing.T) {
 func TestEmptyPeriod(t *testing.T) {
 	out := t.TempDir()
 	st := publish(t, out, &memSource{}, Options{PerCustomer: true})
-	if len(st.Totals) != 0 || len(st.PeriodTotals) != 0 {
-		t.Errorf("totals of an empty period: %v %v", st.Totals, st.PeriodTotals)
+	if st.Invoices != 0 || len(st.PeriodTotals) != 0 {
+		t.Errorf("totals of an empty period: %d invoices, %v", st.Invoices, st.PeriodTotals)
 	}
 	dir := filepath.Join(out, "2026-10")
 	for name, want := range map[string][]string{LinesFile: LineColumns, InvoicesFile: InvoiceColumns, RejectsFile: RejectColumns} {

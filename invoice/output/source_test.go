@@ -14,12 +14,20 @@ type memSource struct {
 	rejects    []invoice.RejectRow
 	failAfter  int
 	linePasses int // calls of Lines
+	// later, when set, is what Headers gives from its second call on.
+	later        []invoice.Header
+	headerPasses int
 }
 
 var errBoom = errors.New("boom: database connection lost")
 
 func (s *memSource) Headers(fn func(invoice.Header) error) error {
-	for _, h := range s.headers {
+	s.headerPasses++
+	headers := s.headers
+	if s.later != nil && s.headerPasses > 1 {
+		headers = s.later
+	}
+	for _, h := range headers {
 		if err := fn(h); err != nil {
 			return err
 		}

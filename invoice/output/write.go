@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,27 +16,25 @@ import (
 	"cspbill/invoice"
 )
 
-// invoiceSum is what the lines of one invoice add up to.
-type invoiceSum struct {
-	Totals
-	customer string
-}
-
-// writer writes one period's files into the staging directory: the headers
-// are read first; one pass over the lines writes invoice-lines.csv and the
-// workbook's Lines sheets; then invoices.csv (the headers checked against
-// their lines), rejects.csv, the workbook's Summary and Rejects sheets, and
-// the per-customer files from a second pass over the lines.
+// writer writes one period's files into the staging directory, streaming:
+// a first pass over the headers counts them and checks their order; one
+// pass over the lines writes invoice-lines.csv and the workbook's Lines
+// sheets; a second pass over the headers, beside a read of the staged
+// invoice-lines.csv, checks each header against its lines and writes
+// invoices.csv and the Summary sheet; rejects.csv and the Rejects sheet
+// follow, then (on request) the per-customer files. Nothing it keeps grows
+// with the period: Source streams in invoice order, so one invoice is
+// enough to hold.
 type writer struct {
 	ctx   context.Context
 	src   Source
 	limit int
 	dir   string
 
-	invoices map[string]*invoiceSum // from the lines, per invoice number
-	order    []string               // invoice numbers in line order
-	lines    int
-	headers  []invoice.Header // as the Source gave them; writeInvoices checks them all
+	invoices int // headers, counted by readHeaders
+	stated   int // lines the headers state
+	lines    int // lines written
+	period   map[string]Totals
 	rejects  int
 	files    []string
 
@@ -81,18 +80,22 @@ func checkCurrency(c invoice.Currency) error {
 	return nil
 }
 
-// readHeaders reads the invoice headers, to be checked against the lines
-// once those are written, and opens the workbook: the line count the
-// headers state sizes its Lines sheets, so the lines are read once for
-// both invoice-lines.csv and the workbook.
+// readHeaders counts the invoice headers and the lines they state, checks
+// that they come in invoice number order, and opens the workbook: the line
+// count sizes its Lines sheets, so the lines are read once for both
+// invoice-lines.csv and the workbook.
 func (w *writer) readHeaders() error {
-	stated := 0
+	last := ""
 	err := w.src.Headers(func(h invoice.Header) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		w.headers = append(w.headers, h)
-		stated += max(h.Lines, 0)
+		if err := inOrder("header", last, h.InvoiceNumber, w.invoices > 0); err != nil {
+			return err
+		}
+		last = h.InvoiceNumber
+		w.invoices++
+		w.stated += max(h.Lines, 0)
 		return nil
 	})
 	if err != nil {
@@ -101,19 +104,31 @@ func (w *writer) readHeaders() error {
 	if w.book, err = newBook(w.limit); err != nil {
 		return err
 	}
-	w.lineSheet = w.book.table(LinesSheet, lineCols, stated, w.book.limit)
+	w.lineSheet = w.book.table(LinesSheet, lineCols, w.stated, w.book.limit)
 	return nil
 }
 
+// inOrder checks that invoice number no follows prev (when there is one)
+// in byte order, the order of Source.
+func inOrder(what, prev, no string, has bool) error {
+	switch {
+	case !has || prev < no:
+		return nil
+	case prev == no:
+		return fmt.Errorf("%w: invoice %s has two %ss", ErrBadData, no, what)
+	}
+	return fmt.Errorf("%w: %s of invoice %s after invoice %s (Source must order by invoice number)", ErrBadData, what, no, prev)
+}
+
 // writeLines writes invoice-lines.csv and the workbook's Lines sheets in
-// one pass over the lines, summing each invoice's lines for writeInvoices.
+// one pass over the lines, checking that an invoice's lines come together
+// and share its customer and currency.
 func (w *writer) writeLines() error {
 	out, err := createCSV(w.path(LinesFile), LineColumns)
 	if err != nil {
 		return err
 	}
-	var cur *invoiceSum
-	curNo := ""
+	var first invoice.Line // the current invoice's first line
 	err = w.src.Lines(func(l invoice.Line) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
@@ -121,20 +136,16 @@ func (w *writer) writeLines() error {
 		if err := checkLine(&l); err != nil {
 			return err
 		}
-		if cur == nil || l.InvoiceNumber != curNo {
-			if w.invoices[l.InvoiceNumber] != nil {
-				return fmt.Errorf("%w: lines of invoice %s are not together (Source.Lines must order by invoice)", ErrBadData, l.InvoiceNumber)
+		if w.lines == 0 || l.InvoiceNumber != first.InvoiceNumber {
+			if w.lines > 0 && l.InvoiceNumber < first.InvoiceNumber {
+				return fmt.Errorf("%w: lines of invoice %s are not together (Source.Lines must order by invoice number)", ErrBadData, l.InvoiceNumber)
 			}
-			cur = &invoiceSum{Totals: Totals{Currency: l.Currency}, customer: l.CustomerID}
-			curNo = l.InvoiceNumber
-			w.invoices[curNo] = cur
-			w.order = append(w.order, curNo)
+			first = l
 		}
-		if l.CustomerID != cur.customer || l.Currency != cur.Currency {
-			return fmt.Errorf("%w: invoice %s has lines for %s %s and %s %s", ErrBadData, curNo,
-				cur.customer, cur.Currency.Code, l.CustomerID, l.Currency.Code)
+		if l.CustomerID != first.CustomerID || l.Currency != first.Currency {
+			return fmt.Errorf("%w: invoice %s has lines for %s %s and %s %s", ErrBadData, l.InvoiceNumber,
+				first.CustomerID, first.Currency.Code, l.CustomerID, l.Currency.Code)
 		}
-		cur.add(l.Net, l.Tax, l.Gross)
 		w.lines++
 		cells, err := w.book.lineCells(&l)
 		if err == nil {
@@ -145,54 +156,152 @@ func (w *writer) writeLines() error {
 		}
 		return out.write(lineRecord(&l))
 	})
-	if err != nil {
+	if err == nil {
+		err = out.close()
+	} else {
 		out.abort()
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", LinesFile, err)
 	}
-	return out.close()
+	if w.lines != w.stated {
+		// Left open for writeInvoices, which says which header is wrong.
+		return nil
+	}
+	return w.closeLineSheet()
 }
 
+func (w *writer) closeLineSheet() error {
+	t := w.lineSheet
+	if t == nil {
+		return nil
+	}
+	w.lineSheet = nil
+	if err := t.close(); err != nil {
+		return fmt.Errorf("%s: %w", WorkbookFile, err)
+	}
+	return nil
+}
+
+// writeInvoices passes over the headers a second time beside the staged
+// invoice-lines.csv, both in invoice number order: each header must state
+// what its lines in the file add up to. It writes invoices.csv and the
+// workbook's Summary sheet, and sums the period per currency.
 func (w *writer) writeInvoices() error {
+	groups, err := openGroups(filepath.Join(w.dir, LinesFile))
+	if err != nil {
+		return fmt.Errorf("read back %s: %w", LinesFile, err)
+	}
+	defer groups.close()
 	out, err := createCSV(w.path(InvoicesFile), InvoiceColumns)
 	if err != nil {
 		return err
 	}
-	seen := make(map[string]bool, len(w.invoices))
-	var mismatches []error
-	err = func() error {
-		for i := range w.headers {
-			h := &w.headers[i]
-			if seen[h.InvoiceNumber] {
-				return fmt.Errorf("%w: invoice %s has two headers", ErrBadData, h.InvoiceNumber)
-			}
-			seen[h.InvoiceNumber] = true
-			if err := checkHeader(h, w.invoices[h.InvoiceNumber]); err != nil {
-				mismatches = append(mismatches, err)
-				continue
-			}
-			if err := out.write(invoiceRecord(h)); err != nil {
+	summary := w.book.summary(w.invoices)
+	var mismatches mismatchList
+	g, err := groups.next()
+	// noHeader reports the file's invoices before number (all, if "")
+	// as having no header.
+	noHeader := func(number string) error {
+		for err == nil && g != nil && (number == "" || g.number < number) {
+			mismatches.add(fmt.Errorf("%w: invoice %s has %d lines and no header", ErrTotalMismatch, g.number, g.Lines))
+			g, err = groups.next()
+		}
+		return err
+	}
+	headers := 0
+	herr := w.src.Headers(func(h invoice.Header) error {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if headers++; headers > w.invoices {
+			return fmt.Errorf("%w: more than %d headers", ErrSourceChanged, w.invoices)
+		}
+		if err := noHeader(h.InvoiceNumber); err != nil {
+			return err
+		}
+		var sum *lineGroup
+		if g != nil && g.number == h.InvoiceNumber {
+			sum = g
+			if g, err = groups.next(); err != nil {
 				return err
 			}
 		}
-		return nil
-	}()
-	if err == nil {
-		for _, no := range w.order {
-			if !seen[no] {
-				mismatches = append(mismatches, fmt.Errorf("%w: invoice %s has %d lines and no header", ErrTotalMismatch, no, w.invoices[no].Lines))
+		if err := checkHeader(&h, sum); err != nil {
+			if errors.Is(err, ErrTotalMismatch) {
+				mismatches.add(err)
+				return nil
 			}
+			return err
 		}
-		err = joinErrors(mismatches)
+		w.addPeriod(sum.Totals)
+		if err := summary.add(&h); err != nil {
+			return fmt.Errorf("%s: %w", WorkbookFile, err)
+		}
+		return out.write(invoiceRecord(&h))
+	})
+	if herr == nil {
+		herr = noHeader("")
 	}
-	if err != nil {
+	if herr == nil && headers != w.invoices {
+		herr = fmt.Errorf("%w: %d headers, %d before", ErrSourceChanged, headers, w.invoices)
+	}
+	if herr == nil {
+		herr = mismatches.err()
+	}
+	if herr == nil {
+		herr = w.closeLineSheet()
+	}
+	if herr == nil {
+		herr = out.close()
+	} else {
 		out.abort()
-		return fmt.Errorf("%s: %w", InvoicesFile, err)
 	}
-	return out.close()
+	if herr != nil {
+		return fmt.Errorf("%s: %w", InvoicesFile, herr)
+	}
+	if err := summary.close(); err != nil {
+		return fmt.Errorf("%s: %w", WorkbookFile, err)
+	}
+	return nil
+}
+
+func (w *writer) addPeriod(t Totals) {
+	p, ok := w.period[t.Currency.Code]
+	if !ok {
+		p.Currency = t.Currency
+	}
+	p.Net += t.Net
+	p.Tax += t.Tax
+	p.Gross += t.Gross
+	p.Lines += t.Lines
+	w.period[t.Currency.Code] = p
+}
+
+// mismatchList keeps the first ten mismatches and counts the rest.
+type mismatchList struct {
+	first []error
+	more  int
+}
+
+func (m *mismatchList) add(err error) {
+	if len(m.first) < 10 {
+		m.first = append(m.first, err)
+	} else {
+		m.more++
+	}
+}
+
+func (m *mismatchList) err() error {
+	errs := m.first
+	if m.more > 0 {
+		errs = append(errs, fmt.Errorf("… and %d more", m.more))
+	}
+	return errors.Join(errs...)
 }
 
 // checkHeader compares a header with the sum of its lines.
-func checkHeader(h *invoice.Header, sum *invoiceSum) error {
+func checkHeader(h *invoice.Header, sum *lineGroup) error {
 	if err := safeName("invoice number", h.InvoiceNumber); err != nil {
 		return err
 	}
@@ -203,8 +312,8 @@ func checkHeader(h *invoice.Header, sum *invoiceSum) error {
 		return fmt.Errorf("%w: invoice %s has a header and no lines", ErrTotalMismatch, h.InvoiceNumber)
 	}
 	var diffs []string
-	if h.CustomerID != sum.customer {
-		diffs = append(diffs, fmt.Sprintf("customer %q, lines %q", h.CustomerID, sum.customer))
+	if Text(h.CustomerID) != sum.customer {
+		diffs = append(diffs, fmt.Sprintf("customer %q, lines %q", Text(h.CustomerID), sum.customer))
 	}
 	if h.Currency != sum.Currency {
 		diffs = append(diffs, fmt.Sprintf("currency %s, lines %s", h.Currency.Code, sum.Currency.Code))
@@ -228,14 +337,6 @@ func checkHeader(h *invoice.Header, sum *invoiceSum) error {
 	return nil
 }
 
-// joinErrors joins the first ten errors and counts the rest.
-func joinErrors(errs []error) error {
-	if len(errs) > 10 {
-		errs = append(errs[:10:10], fmt.Errorf("… and %d more", len(errs)-10))
-	}
-	return errors.Join(errs...)
-}
-
 func (w *writer) writeRejects() error {
 	out, err := createCSV(w.path(RejectsFile), RejectColumns)
 	if err != nil {
@@ -255,20 +356,18 @@ func (w *writer) writeRejects() error {
 	return out.close()
 }
 
-// finishWorkbook completes invoices.xlsx, whose Lines sheets writeLines
-// filled: Summary (its first sheet, there from the start) from the checked
-// headers, then Rejects.
+// finishWorkbook completes invoices.xlsx, whose Lines and Summary sheets
+// writeLines and writeInvoices filled: the Rejects sheet, then the file.
 func (w *writer) finishWorkbook() error {
 	b := w.book
 	w.book = nil
-	if err := w.fillWorkbook(b); err != nil {
+	if err := w.fillRejects(b); err != nil {
 		b.discard()
 		return fmt.Errorf("%s: %w", WorkbookFile, err)
 	}
 	return b.save(w.path(WorkbookFile))
 }
 
-// discardWorkbook releases a workbook a failed step left open.
 func (w *writer) discardWorkbook() {
 	if w.book != nil {
 		w.book.discard()
@@ -276,13 +375,7 @@ func (w *writer) discardWorkbook() {
 	}
 }
 
-func (w *writer) fillWorkbook(b *book) error {
-	if err := w.lineSheet.close(); err != nil {
-		return err
-	}
-	if err := b.writeSummary(w.headers); err != nil {
-		return err
-	}
+func (w *writer) fillRejects(b *book) error {
 	rejects := b.table(RejectsSheet, rejectCols, w.rejects, b.limit)
 	err := w.src.Rejects(func(r invoice.RejectRow) error {
 		if err := w.ctx.Err(); err != nil {
@@ -296,42 +389,36 @@ func (w *writer) fillWorkbook(b *book) error {
 	if err != nil {
 		return err
 	}
-	if err := rejects.close(); err != nil {
-		return err
-	}
 	// Summary, the first sheet, is the active one; SetActiveSheet would parse
 	// every streamed sheet back into memory.
-	return nil
+	return rejects.close()
 }
 
 // writeCustomers writes customers/<customer_id>/<invoice_number>.csv and
-// .xlsx from a third pass over the lines. Each file is opened for one invoice
-// and closed before the next invoice's lines, so it can hold no other lines.
+// .xlsx from one more pass over the lines, beside a pass over the headers
+// (every header has lines: writeInvoices checked). Each file is opened for
+// one invoice and closed before the next invoice's lines, so it can hold no
+// other lines.
 func (w *writer) writeCustomers() error {
-	byNo := make(map[string]*invoice.Header, len(w.headers))
-	for i := range w.headers {
-		h := &w.headers[i]
-		if err := safeName("customer id", h.CustomerID); err != nil {
-			return fmt.Errorf("%s: invoice %s: %w", CustomersDir, h.InvoiceNumber, err)
-		}
-		byNo[h.InvoiceNumber] = h
-	}
 	root := filepath.Join(w.dir, CustomersDir)
 	if err := mkdir(root); err != nil {
 		return err
 	}
+	nextHeader, stopHeaders := pull(w.src.Headers)
 	var (
-		h     *invoice.Header
+		h     invoice.Header
+		open  bool // h's files are open
 		out   *csvFile
 		b     *book
 		tbl   *table
-		made  = map[string]bool{}
+		made  = map[string]bool{} // customer folders made
 		count = 0
 	)
 	finish := func() error {
-		if h == nil {
+		if !open {
 			return nil
 		}
+		open = false
 		base := CustomersDir + "/" + h.CustomerID + "/" + h.InvoiceNumber
 		err := out.close()
 		if err == nil {
@@ -342,14 +429,47 @@ func (w *writer) writeCustomers() error {
 		} else {
 			b.discard()
 		}
-		h, out, b = nil, nil, nil
 		return err
 	}
-	abort := func() {
-		if out != nil {
-			out.abort()
-			b.discard()
+	start := func(l *invoice.Line) error {
+		var ok bool
+		if h, ok = nextHeader(); !ok {
+			return fmt.Errorf("%w: invoice %s has lines and no header", ErrSourceChanged, l.InvoiceNumber)
 		}
+		if h.InvoiceNumber != l.InvoiceNumber {
+			return fmt.Errorf("%w: invoice %s where the lines of %s begin", ErrSourceChanged, h.InvoiceNumber, l.InvoiceNumber)
+		}
+		if err := safeName("customer id", h.CustomerID); err != nil {
+			return fmt.Errorf("invoice %s: %w", h.InvoiceNumber, err)
+		}
+		dir := filepath.Join(root, h.CustomerID)
+		if !made[h.CustomerID] {
+			if err := mkdir(dir); err != nil {
+				return err
+			}
+			made[h.CustomerID] = true
+		}
+		base := CustomersDir + "/" + h.CustomerID + "/" + h.InvoiceNumber
+		var err error
+		if out, err = createCSV(w.path(base+".csv"), LineColumns); err != nil {
+			return err
+		}
+		if b, err = newBook(w.limit); err == nil {
+			s := b.summary(1)
+			if err = s.add(&h); err == nil {
+				err = s.close()
+			}
+			if err != nil {
+				b.discard()
+			}
+		}
+		if err != nil {
+			out.abort()
+			return err
+		}
+		open = true
+		tbl = b.table(LinesSheet, lineCols, h.Lines, b.limit)
+		return nil
 	}
 	err := w.src.Lines(func(l invoice.Line) error {
 		if err := w.ctx.Err(); err != nil {
@@ -359,39 +479,13 @@ func (w *writer) writeCustomers() error {
 			return fmt.Errorf("%w: more than %d lines", ErrSourceChanged, w.lines)
 		}
 		count++
-		if h == nil || l.InvoiceNumber != h.InvoiceNumber {
+		if !open || l.InvoiceNumber != h.InvoiceNumber {
 			if err := finish(); err != nil {
 				return err
 			}
-			next := byNo[l.InvoiceNumber]
-			if next == nil {
-				return fmt.Errorf("%w: invoice %s", ErrSourceChanged, l.InvoiceNumber)
-			}
-			if next.CustomerID != l.CustomerID {
-				return fmt.Errorf("%w: invoice %s is for customer %s, a line for %s", ErrSourceChanged, next.InvoiceNumber, next.CustomerID, l.CustomerID)
-			}
-			dir := filepath.Join(root, next.CustomerID)
-			if !made[next.CustomerID] {
-				if err := mkdir(dir); err != nil {
-					return err
-				}
-				made[next.CustomerID] = true
-			}
-			base := CustomersDir + "/" + next.CustomerID + "/" + next.InvoiceNumber
-			var err error
-			if out, err = createCSV(w.path(base+".csv"), LineColumns); err != nil {
+			if err := start(&l); err != nil {
 				return err
 			}
-			if b, err = newBook(w.limit); err != nil {
-				out.abort()
-				out = nil
-				return err
-			}
-			if err := b.writeSummary([]invoice.Header{*next}); err != nil {
-				return err
-			}
-			h = next
-			tbl = b.table(LinesSheet, lineCols, h.Lines, b.limit)
 		}
 		if l.CustomerID != h.CustomerID {
 			return fmt.Errorf("%w: invoice %s is for customer %s, a line for %s", ErrSourceChanged, h.InvoiceNumber, h.CustomerID, l.CustomerID)
@@ -407,8 +501,15 @@ func (w *writer) writeCustomers() error {
 	})
 	if err == nil {
 		err = finish()
-	} else {
-		abort()
+	} else if open {
+		out.abort()
+		b.discard()
+	}
+	if _, more := nextHeader(); more && err == nil {
+		err = fmt.Errorf("%w: a header past the last invoice with lines", ErrSourceChanged)
+	}
+	if serr := stopHeaders(); err == nil {
+		err = serr
 	}
 	if err == nil && count != w.lines {
 		err = fmt.Errorf("%w: %d lines, expected %d", ErrSourceChanged, count, w.lines)
@@ -419,71 +520,153 @@ func (w *writer) writeCustomers() error {
 	return nil
 }
 
-// readBack reads the staged invoice-lines.csv and invoices.csv and returns
-// the totals they state, per invoice and per currency, after checking that
-// they equal what was written.
-func (w *writer) readBack() (inv, period map[string]Totals, err error) {
-	inv = map[string]Totals{}
-	err = readCSV(filepath.Join(w.dir, LinesFile), LineColumns, func(rec []string) error {
-		c, err := invoice.LookupCurrency(rec[2])
-		if err != nil {
-			return err
+// errStopped ends a Source stream that pull's caller stopped early.
+var errStopped = errors.New("stream stopped")
+
+// pull turns a Source stream into a pull iterator: next gives the next row
+// (false at the end or after an error); stop ends the stream and returns the
+// error that ended it, if any.
+func pull[T any](stream func(func(T) error) error) (next func() (T, bool), stop func() error) {
+	var err error
+	n, s := iter.Pull(func(yield func(T) bool) {
+		err = stream(func(v T) error {
+			if !yield(v) {
+				return errStopped
+			}
+			return nil
+		})
+	})
+	return n, func() error {
+		s()
+		if errors.Is(err, errStopped) {
+			return nil
+		}
+		return err
+	}
+}
+
+// lineGroup is one invoice as the staged invoice-lines.csv states it: its
+// number and customer as written (Text applied) and its lines' totals.
+type lineGroup struct {
+	number, customer string
+	Totals
+}
+
+// lineGroups reads invoice-lines.csv back an invoice at a time.
+type lineGroups struct {
+	f    *os.File
+	r    *csv.Reader
+	peek []string // the first line of the next invoice; nil at the end
+	name string
+}
+
+func openGroups(path string) (*lineGroups, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	g := &lineGroups{f: f, r: csv.NewReader(f), name: filepath.Base(path)}
+	g.r.FieldsPerRecord = len(LineColumns)
+	head, err := g.r.Read()
+	if err == nil && !slices.Equal(head, LineColumns) {
+		err = fmt.Errorf("header %v", head)
+	}
+	if err == nil {
+		err = g.read()
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+// read reads the next record into peek (nil at the end of the file).
+func (g *lineGroups) read() error {
+	rec, err := g.r.Read()
+	switch {
+	case err == io.EOF:
+		g.peek = nil
+		return nil
+	case err != nil:
+		return err
+	}
+	g.peek = rec
+	return nil
+}
+
+// next returns the next invoice, nil after the last.
+func (g *lineGroups) next() (*lineGroup, error) {
+	if g.peek == nil {
+		return nil, nil
+	}
+	c, err := invoice.LookupCurrency(g.peek[2])
+	if err != nil {
+		return nil, g.fail(err)
+	}
+	grp := &lineGroup{number: g.peek[0], customer: g.peek[1], Totals: Totals{Currency: c}}
+	for g.peek != nil && g.peek[0] == grp.number {
+		rec := g.peek
+		if rec[1] != grp.customer || rec[2] != c.Code {
+			return nil, g.fail(fmt.Errorf("%w: invoice %s has lines for %s %s and %s %s", ErrSourceChanged,
+				grp.number, grp.customer, c.Code, rec[1], rec[2]))
 		}
 		var a [3]int64
 		for i := range a {
 			if a[i], err = c.ParseAmount(rec[12+i]); err != nil {
-				return err
+				return nil, g.fail(fmt.Errorf("%s: %w", LineColumns[12+i], err))
 			}
 		}
-		t, ok := inv[rec[0]]
-		if !ok {
-			t.Currency = c
+		grp.add(a[0], a[1], a[2])
+		if err := g.read(); err != nil {
+			return nil, g.fail(err)
 		}
-		t.add(a[0], a[1], a[2])
-		inv[rec[0]] = t
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("read back %s: %w", LinesFile, err)
 	}
-	if len(inv) != len(w.invoices) {
-		return nil, nil, fmt.Errorf("%w: %s has %d invoices, %d written", ErrSourceChanged, LinesFile, len(inv), len(w.invoices))
-	}
-	period = map[string]Totals{}
-	for no, t := range inv {
-		if s := w.invoices[no]; s == nil || s.Totals != t {
-			return nil, nil, fmt.Errorf("%w: %s states other totals for invoice %s than were written", ErrSourceChanged, LinesFile, no)
+	return grp, nil
+}
+
+func (g *lineGroups) fail(err error) error {
+	line, _ := g.r.FieldPos(0)
+	return fmt.Errorf("read back %s line %d: %w", g.name, line, err)
+}
+
+func (g *lineGroups) close() { g.f.Close() }
+
+// Stated is what the staged invoices.csv says of one invoice.
+type Stated struct {
+	InvoiceNumber string
+	CustomerID    string // as written: Text applied
+	Totals
+}
+
+// Stated streams the staged invoices.csv: what the files say of each
+// invoice, in file order. Stage checked, while writing it, that each row
+// states what the invoice's lines in invoice-lines.csv add up to.
+func (s *Staged) Stated() iter.Seq2[Stated, error] {
+	return func(yield func(Stated, error) bool) {
+		err := readCSV(filepath.Join(s.Dir, InvoicesFile), InvoiceColumns, func(rec []string) error {
+			c, err := invoice.LookupCurrency(rec[3])
+			if err != nil {
+				return err
+			}
+			st := Stated{InvoiceNumber: rec[0], CustomerID: rec[1], Totals: Totals{Currency: c}}
+			for i, a := range []*int64{&st.Net, &st.Tax, &st.Gross} {
+				if *a, err = c.ParseAmount(rec[4+i]); err != nil {
+					return fmt.Errorf("%s: %w", InvoiceColumns[4+i], err)
+				}
+			}
+			if st.Lines, err = strconv.Atoi(rec[7]); err != nil {
+				return fmt.Errorf("lines: %w", err)
+			}
+			if !yield(st, nil) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(Stated{}, fmt.Errorf("read back %s: %w", InvoicesFile, err))
 		}
-		p, ok := period[t.Currency.Code]
-		if !ok {
-			p.Currency = t.Currency
-		}
-		p.Net += t.Net
-		p.Tax += t.Tax
-		p.Gross += t.Gross
-		p.Lines += t.Lines
-		period[t.Currency.Code] = p
 	}
-	n := 0
-	err = readCSV(filepath.Join(w.dir, InvoicesFile), InvoiceColumns, func(rec []string) error {
-		n++
-		t, ok := inv[rec[0]]
-		if !ok {
-			return fmt.Errorf("invoice %s has no lines", rec[0])
-		}
-		stated := []string{t.Currency.Format(t.Net), t.Currency.Format(t.Tax), t.Currency.Format(t.Gross), strconv.Itoa(t.Lines)}
-		if !slices.Equal(rec[4:8], stated) {
-			return fmt.Errorf("%w: invoice %s states %v, its lines %v", ErrTotalMismatch, rec[0], rec[4:8], stated)
-		}
-		return nil
-	})
-	if err == nil && n != len(inv) {
-		err = fmt.Errorf("%w: %d invoices, %d with lines", ErrTotalMismatch, n, len(inv))
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("read back %s: %w", InvoicesFile, err)
-	}
-	return inv, period, nil
 }
 
 func readCSV(path string, header []string, fn func(rec []string) error) error {

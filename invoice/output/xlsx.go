@@ -303,49 +303,60 @@ func (t *table) close() error {
 	return t.sw.Flush()
 }
 
-// writeSummary writes the Summary sheet: one row per invoice, a blank row,
-// then per currency (in code order) a row of SUMIF formulas over the invoice
-// rows, and a last row with the SUM of all lines.
-func (b *book) writeSummary(headers []invoice.Header) error {
-	n := len(headers)
-	cur := map[string]*Totals{}
-	for i := range headers {
-		h := &headers[i]
-		t := cur[h.Currency.Code]
-		if t == nil {
-			t = &Totals{Currency: h.Currency}
-			cur[h.Currency.Code] = t
-		}
-		t.Net += h.Net
-		t.Tax += h.Tax
-		t.Gross += h.Gross
-		t.Lines += h.Lines
+// summaryTable writes the Summary sheet as the headers stream by: one row
+// per invoice, a blank row, then per currency (in code order) a row of
+// SUMIF formulas over the invoice rows, and a last row with the SUM of all
+// lines.
+type summaryTable struct {
+	b   *book
+	t   *table
+	n   int                // invoices to come
+	cur map[string]*Totals // per currency code
+}
+
+// summary starts the Summary sheet for n invoices.
+func (b *book) summary(n int) *summaryTable {
+	return &summaryTable{b: b, t: b.table(SummarySheet, summaryCols, n, ExcelMaxRows), n: n, cur: map[string]*Totals{}}
+}
+
+func (s *summaryTable) add(h *invoice.Header) error {
+	if s.t.done == 0 && 1+s.n+3 > ExcelMaxRows {
+		return fmt.Errorf("%w: %d invoices do not fit on one Summary sheet", ErrBadData, s.n)
 	}
-	if need := 1 + n + 1 + len(cur) + 1; need > ExcelMaxRows {
+	c := h.Currency
+	t := s.cur[c.Code]
+	if t == nil {
+		t = &Totals{Currency: c}
+		s.cur[c.Code] = t
+	}
+	t.Net += h.Net
+	t.Tax += h.Tax
+	t.Gross += h.Gross
+	t.Lines += h.Lines
+	b := s.b
+	net, err := b.amount(c, h.Net, false)
+	if err != nil {
+		return err
+	}
+	tax, err := b.amount(c, h.Tax, false)
+	if err != nil {
+		return err
+	}
+	gross, err := b.amount(c, h.Gross, false)
+	if err != nil {
+		return err
+	}
+	return s.t.add([]any{
+		str(h.InvoiceNumber), str(h.CustomerID), str(h.CustomerName), str(c.Code),
+		net, tax, gross, h.Lines,
+	})
+}
+
+// close writes the totals rows and ends the sheet.
+func (s *summaryTable) close() error {
+	b, t, n := s.b, s.t, s.t.done
+	if need := 1 + n + 1 + len(s.cur) + 1; n > 0 && need > ExcelMaxRows {
 		return fmt.Errorf("%w: %d invoices do not fit on one Summary sheet", ErrBadData, n)
-	}
-	t := b.table(SummarySheet, summaryCols, n, ExcelMaxRows)
-	for i := range headers {
-		h := &headers[i]
-		c := h.Currency
-		net, err := b.amount(c, h.Net, false)
-		if err != nil {
-			return err
-		}
-		tax, err := b.amount(c, h.Tax, false)
-		if err != nil {
-			return err
-		}
-		gross, err := b.amount(c, h.Gross, false)
-		if err != nil {
-			return err
-		}
-		if err := t.add([]any{
-			str(h.InvoiceNumber), str(h.CustomerID), str(h.CustomerName), str(c.Code),
-			net, tax, gross, h.Lines,
-		}); err != nil {
-			return err
-		}
 	}
 	if t.sw == nil {
 		if err := t.next(); err != nil {
@@ -354,16 +365,16 @@ func (b *book) writeSummary(headers []invoice.Header) error {
 	}
 	if n > 0 {
 		last := 1 + n
-		codes := make([]string, 0, len(cur))
+		codes := make([]string, 0, len(s.cur))
 		all := 0
-		for code, ct := range cur {
+		for code, ct := range s.cur {
 			codes = append(codes, code)
 			all += ct.Lines
 		}
 		sort.Strings(codes)
 		row := last + 2
 		for _, code := range codes {
-			ct := cur[code]
+			ct := s.cur[code]
 			cells := []any{excelize.Cell{StyleID: b.label, Value: "Total " + code}, nil, nil,
 				excelize.Cell{StyleID: b.label, Value: code}}
 			for i, v := range []int64{ct.Net, ct.Tax, ct.Gross} {
