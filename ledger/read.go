@@ -182,18 +182,20 @@ type Unreceivable struct {
 // when the period ties. The database compares them, so nothing held here
 // grows with the number of customers.
 func (r reader) Unreceivables(ctx context.Context, period string) iter.Seq2[Unreceivable, error] {
-	return rowsOf[Unreceivable](ctx, r.q, r.rebind(`WITH m AS (
-		SELECT t.customer_id, t.currency, CAST(SUM(p.amount) AS BIGINT) AS receivable
+	// One aggregate over both sides (a FULL JOIN of the two sums took
+	// SQLite 9 s at 100,000 order lines).
+	return rowsOf[Unreceivable](ctx, r.q, r.rebind(`SELECT customer_id, currency,
+		CAST(SUM(receivable) AS BIGINT) AS receivable, CAST(SUM(invoiced) AS BIGINT) AS invoiced
+	FROM (
+		SELECT t.customer_id, t.currency, p.amount AS receivable, 0 AS invoiced
 		FROM txns t JOIN postings p ON p.txn_id = t.id
 		WHERE t.period = ? AND t.invoiced AND p.account LIKE 'receivable:%'
-		GROUP BY t.customer_id, t.currency
-	), i AS (SELECT customer_id, currency, gross FROM invoices WHERE period = ?)
-	SELECT * FROM (
-		SELECT COALESCE(m.customer_id, i.customer_id) AS customer_id, COALESCE(m.currency, i.currency) AS currency,
-			COALESCE(m.receivable, 0) AS receivable, COALESCE(i.gross, 0) AS invoiced
-		FROM m FULL JOIN i ON i.customer_id = m.customer_id AND i.currency = m.currency
-		WHERE COALESCE(m.receivable, 0) <> COALESCE(i.gross, 0)
-	) d ORDER BY `+r.byBytes("customer_id")+`, `+r.byBytes("currency")), period, period)
+		UNION ALL
+		SELECT customer_id, currency, 0, gross FROM invoices WHERE period = ?
+	) u
+	GROUP BY customer_id, currency
+	HAVING SUM(receivable) <> SUM(invoiced)
+	ORDER BY `+r.byBytes("customer_id")+`, `+r.byBytes("currency")), period, period)
 }
 
 // Movement is the receivable movement of one customer and currency in a
