@@ -33,13 +33,16 @@ var (
 )
 
 // Source gives a period's data. Each method may be called more than once and
-// must stream the same rows in the same order each time.
+// must stream the same rows in the same order each time. The writer holds
+// one invoice at a time: it checks headers and lines against each other as
+// both pass in invoice number order.
 type Source interface {
-	// Headers gives one header per invoice, ordered by invoice number.
+	// Headers gives one header per invoice, ordered by invoice number, byte
+	// by byte (as Go compares strings).
 	Headers(fn func(invoice.Header) error) error
-	// Lines gives every line, ordered by invoice (all lines of an invoice
-	// together), then charge_start, order_id, line_no, charges before credits.
-	// The files keep this order.
+	// Lines gives every line, ordered by invoice number as Headers (all
+	// lines of an invoice together), then charge_start, order_id, line_no,
+	// charges before credits. The files keep this order.
 	Lines(fn func(invoice.Line) error) error
 	// Rejects gives the rejected and held records to report.
 	Rejects(fn func(invoice.RejectRow) error) error

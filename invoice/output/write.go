@@ -199,15 +199,15 @@ func (w *writer) writeInvoices() error {
 	}
 	summary := w.book.summary(w.invoices)
 	var mismatches mismatchList
-	g, err := groups.next()
+	g, gerr := groups.next() // the file's next invoice, nil after the last
 	// noHeader reports the file's invoices before number (all, if "")
 	// as having no header.
 	noHeader := func(number string) error {
-		for err == nil && g != nil && (number == "" || g.number < number) {
+		for gerr == nil && g != nil && (number == "" || g.number < number) {
 			mismatches.add(fmt.Errorf("%w: invoice %s has %d lines and no header", ErrTotalMismatch, g.number, g.Lines))
-			g, err = groups.next()
+			g, gerr = groups.next()
 		}
-		return err
+		return gerr
 	}
 	headers := 0
 	herr := w.src.Headers(func(h invoice.Header) error {
@@ -223,8 +223,8 @@ func (w *writer) writeInvoices() error {
 		var sum *lineGroup
 		if g != nil && g.number == h.InvoiceNumber {
 			sum = g
-			if g, err = groups.next(); err != nil {
-				return err
+			if g, gerr = groups.next(); gerr != nil {
+				return gerr
 			}
 		}
 		if err := checkHeader(&h, sum); err != nil {
