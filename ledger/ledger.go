@@ -103,6 +103,9 @@ func (l *Ledger) learnAccounts(names map[string]bool) {
 	if l.accounts == nil {
 		l.accounts = make(map[string]bool, len(names))
 	}
+	if len(l.accounts)+len(names) > accountCache {
+		clear(l.accounts)
+	}
 	for n := range names {
 		l.accounts[n] = true
 	}

@@ -327,6 +327,44 @@ func TestRolledBackAccountsAreCreatedAgain(t *testing.T) {
 	})
 }
 
+// The sets of accounts known to exist are bounded (one account per
+// customer would grow them with the customers): past the bound they start
+// afresh, and an account forgotten is inserted again as a no-op.
+func TestKnownAccountsStayBounded(t *testing.T) {
+	defer ledger.SetAccountCache(4)()
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		var batch []ledger.Txn
+		for i := range 10 {
+			batch = append(batch, charge(fmt.Sprintf("B/%d", i), fmt.Sprintf("CUST%d", i), "USD", "2026-10", 100, 10))
+		}
+		if res, err := l.Post(ctx, run, batch); err != nil || res.Posted != 10 {
+			t.Fatalf("Post = %+v, %v", res, err)
+		}
+		// The same customers again, in a new transaction, and in one
+		// batch with a key already posted (the savepoint path).
+		again := []ledger.Txn{batch[0]}
+		for i := range 10 {
+			again = append(again, charge(fmt.Sprintf("C/%d", i), fmt.Sprintf("CUST%d", i), "USD", "2026-10", 50, 5))
+		}
+		if res, err := l.Post(ctx, run, again); err != nil || res.Posted != 10 || res.AlreadyPosted != 1 {
+			t.Fatalf("second Post = %+v, %v", res, err)
+		}
+		if n := ledger.KnownAccounts(l); n > 4 {
+			t.Errorf("%d accounts known, bound 4", n)
+		}
+		// receivable:CUST0…9, revenue, tax_payable: each once.
+		if n := count(t, l, "accounts"); n != 12 {
+			t.Errorf("accounts = %d, want 12", n)
+		}
+		if err := l.Verify(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
 // Post writes a batch before looking its keys up and takes the attempt back
 // to a savepoint when a key is there already. The accounts that attempt
 // created go with it, and are created again by the write that follows.

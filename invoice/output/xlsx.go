@@ -81,11 +81,13 @@ var (
 	rejectCols  = columns(RejectColumns, 30, 8, 24, 8, 90)
 )
 
-// book is a workbook being written through excelize's StreamWriter.
+// book is a workbook being written: excelize writes its sheets with their
+// header rows, the data rows go to a rowSink per sheet (sheetrows.go).
 type book struct {
 	f       *excelize.File
-	limit   int // rows per Lines or Rejects sheet, header included
-	head    int // style ids
+	rows    map[string]*rowSink // per sheet name
+	limit   int                 // rows per Lines or Rejects sheet, header included
+	head    int                 // style ids
 	date    int
 	label   int
 	money   map[string]int
@@ -94,7 +96,7 @@ type book struct {
 
 func newBook(limit int) (*book, error) {
 	f := excelize.NewFile()
-	b := &book{f: f, limit: limit, money: map[string]int{}, moneyLb: map[string]int{}}
+	b := &book{f: f, rows: map[string]*rowSink{}, limit: limit, money: map[string]int{}, moneyLb: map[string]int{}}
 	err := f.SetSheetName("Sheet1", SummarySheet)
 	if err == nil {
 		b.head, err = f.NewStyle(&excelize.Style{
@@ -216,9 +218,9 @@ type table struct {
 	total int // data rows the table will hold, for the filter ranges
 	limit int // rows per sheet, header included
 	part  int
-	sw    *excelize.StreamWriter
-	row   int // last row written on the current sheet
-	done  int // data rows written
+	rows  *rowSink // the current sheet's data rows
+	row   int      // last row written on the current sheet
+	done  int      // data rows written
 }
 
 func (b *book) table(base string, cols []column, total, limit int) *table {
@@ -226,7 +228,7 @@ func (b *book) table(base string, cols []column, total, limit int) *table {
 }
 
 func (t *table) add(cells []any) error {
-	if t.sw == nil || t.row >= t.limit {
+	if t.rows == nil || t.row >= t.limit {
 		if err := t.next(); err != nil {
 			return err
 		}
@@ -237,20 +239,12 @@ func (t *table) add(cells []any) error {
 }
 
 func (t *table) setRow(row int, cells []any) error {
-	ref, err := excelize.CoordinatesToCellName(1, row)
-	if err != nil {
-		return err
-	}
-	return t.sw.SetRow(ref, cells)
+	return t.rows.row(row, cells)
 }
 
-// next flushes the current sheet and starts the next one.
+// next starts the table's next sheet: excelize writes it whole with its
+// header row; the data rows follow in a rowSink of their own.
 func (t *table) next() error {
-	if t.sw != nil {
-		if err := t.sw.Flush(); err != nil {
-			return err
-		}
-	}
 	t.part++
 	name := t.base
 	if t.part > 1 {
@@ -286,13 +280,20 @@ func (t *table) next() error {
 		}
 		head[i] = excelize.Cell{StyleID: t.b.head, Value: c.name}
 	}
-	t.sw, t.row = sw, 1
-	return t.setRow(1, head)
+	if err := sw.SetRow("A1", head); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	t.rows, t.row = &rowSink{}, 1
+	t.b.rows[name] = t.rows
+	return nil
 }
 
 // close ends the table; a table without rows still gets its header.
 func (t *table) close() error {
-	if t.sw == nil {
+	if t.rows == nil {
 		if err := t.next(); err != nil {
 			return err
 		}
@@ -300,7 +301,7 @@ func (t *table) close() error {
 	if t.done != t.total {
 		return fmt.Errorf("%w: sheet %s got %d rows, expected %d", ErrSourceChanged, t.base, t.done, t.total)
 	}
-	return t.sw.Flush()
+	return nil
 }
 
 // summaryTable writes the Summary sheet as the headers stream by: one row
@@ -358,7 +359,7 @@ func (s *summaryTable) close() error {
 	if need := 1 + n + 1 + len(s.cur) + 1; n > 0 && need > ExcelMaxRows {
 		return fmt.Errorf("%w: %d invoices do not fit on one Summary sheet", ErrBadData, n)
 	}
-	if t.sw == nil {
+	if t.rows == nil {
 		if err := t.next(); err != nil {
 			return err
 		}
@@ -403,11 +404,13 @@ func (s *summaryTable) close() error {
 	return t.close()
 }
 
-// save writes the workbook and releases excelize's temporary files.
-// excelize writes the zip entries in map order, so the workbook is first
-// written beside path and then copied, entry by entry and still compressed,
-// in name order: the same cells give the same bytes on every run.
+// save writes the workbook and releases excelize's and the rows' temporary
+// files. excelize writes the zip entries in map order, so the workbook is
+// first written beside path and then copied, entry by entry and still
+// compressed, in name order: the same cells give the same bytes on every
+// run. The copy puts each sheet's data rows into it (sheetrows.go).
 func (b *book) save(path string) error {
+	defer b.discardRows()
 	tmp := path + ".unsorted"
 	err := writeFile(tmp, func(w io.Writer) error {
 		// File.Write builds the whole archive in a bytes.Buffer, which it
@@ -422,7 +425,7 @@ func (b *book) save(path string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = sortZip(tmp, path)
+		err = sortZip(tmp, path, b.rows)
 	}
 	if rerr := os.Remove(tmp); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
 		err = rerr
@@ -431,18 +434,38 @@ func (b *book) save(path string) error {
 }
 
 // sortZip copies the zip archive src to a new file dst with its entries in
-// name order ("[Content_Types].xml" stays first).
-func sortZip(src, dst string) error {
+// name order ("[Content_Types].xml" stays first), putting the data rows of
+// each sheet named in rows into its sheet.
+func sortZip(src, dst string, rows map[string]*rowSink) error {
 	zr, err := zip.OpenReader(src)
 	if err != nil {
 		return err
 	}
 	defer zr.Close()
+	paths, err := sheetPaths(&zr.Reader)
+	if err != nil {
+		return err
+	}
+	byEntry := map[string]*rowSink{}
+	for name, r := range rows {
+		p, ok := paths[name]
+		if !ok {
+			return fmt.Errorf("sheet %s is not in the workbook", name)
+		}
+		byEntry[p] = r
+	}
 	entries := slices.Clone(zr.File)
 	slices.SortFunc(entries, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
 	return writeFile(dst, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		for _, e := range entries {
+			if r := byEntry[e.Name]; r != nil {
+				delete(byEntry, e.Name)
+				if err := spliceRows(zw, e, r); err != nil {
+					return err
+				}
+				continue
+			}
 			hdr := e.FileHeader
 			ew, err := zw.CreateRaw(&hdr)
 			if err != nil {
@@ -456,11 +479,23 @@ func sortZip(src, dst string) error {
 				return err
 			}
 		}
+		for name := range byEntry {
+			return fmt.Errorf("no entry %s in the workbook for its rows", name)
+		}
 		return zw.Close()
 	})
 }
 
-func (b *book) discard() { b.f.Close() }
+func (b *book) discard() {
+	b.f.Close()
+	b.discardRows()
+}
+
+func (b *book) discardRows() {
+	for _, r := range b.rows {
+		r.discard()
+	}
+}
 
 // emptyOnly is a writer that refuses any byte: where nothing should arrive.
 type emptyOnly struct{}

@@ -2,10 +2,13 @@ package output
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -367,6 +370,123 @@ func TestExcelNumberExact(t *testing.T) {
 		}
 		if _, err := excelNumber(c, maxExactMinor+1); !errors.Is(err, ErrBadData) {
 			t.Errorf("%s: 16 digits accepted: %v", code, err)
+		}
+	}
+}
+
+// TestRowsEncodeAsExcelize: the data rows this package encodes itself
+// (sheetrows.go) are byte for byte what excelize's StreamWriter writes for
+// the same cells: text that XML, Excel or a spreadsheet could misread,
+// integers, amounts, dates, styles and formulas.
+func TestRowsEncodeAsExcelize(t *testing.T) {
+	long := strings.Repeat("é", excelize.TotalCellChars+5) + "😀"
+	rows := [][]any{
+		{"plain", "", nil, "<&>\"'", " lead", "trail\t", "two\nlines", "cr\rhere", "_x0041_", "_x005F_x0041_", "a_x12G4_b", "\x01ctl", "=SUM(A1)", "+1", "-2", "@x", "株式会社", long},
+		{1, int64(-42), 0, 1234567.891, -0.5, 100.0, 123456789012345.0, excelize.Cell{StyleID: 2, Value: time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)}},
+		{excelize.Cell{StyleID: 3, Value: "label"}, excelize.Cell{StyleID: 4, Value: 12.5}, excelize.Cell{StyleID: 2, Value: time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)},
+			excelize.Cell{StyleID: 5, Value: 99.99, Formula: `SUMIF($D$2:$D$9,$D11,E$2:E$9)`}, excelize.Cell{StyleID: 3, Value: 7, Formula: "SUM(H2:H9)"},
+			excelize.Cell{Value: int64(3), Formula: `IF(A1<>"x",1,2)`}},
+	}
+	rowNums := []int{2, 3, 1048576}
+
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		ref, _ := excelize.CoordinatesToCellName(1, rowNums[i])
+		if err := sw.SetRow(ref, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var zbuf bytes.Buffer
+	if err := f.Write(&zbuf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zbuf.Bytes()), int64(zbuf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := fs.ReadFile(zr, "xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(sheet, []byte("<sheetData>")) + len("<sheetData>")
+	end := bytes.Index(sheet, []byte("</sheetData>"))
+	want := sheet[start:end]
+
+	var s rowSink
+	for i, r := range rows {
+		if err := s.row(rowNums[i], r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rr, err := s.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rr)
+	if !bytes.Equal(got, want) {
+		for i := range min(len(got), len(want)) {
+			if got[i] != want[i] {
+				t.Fatalf("rows differ from excelize's at byte %d:\n ours: %.200q\nexcelize: %.200q", i, got[max(0, i-80):], want[max(0, i-80):])
+			}
+		}
+		t.Fatalf("rows differ from excelize's in length: %d, excelize %d", len(got), len(want))
+	}
+}
+
+// A sheet's rows past sinkMemory move to a temporary file, which the saved
+// workbook reads back whole and save removes.
+func TestRowSinkSpillsAndCleansUp(t *testing.T) {
+	var s rowSink
+	row := []any{strings.Repeat("x", 1000), 1, 2.5}
+	n := 2 * sinkMemory / 1000
+	for i := range n {
+		if err := s.row(i+2, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.file == nil {
+		t.Fatal("rows past sinkMemory are still in memory")
+	}
+	if s.mem.Cap() > 0 {
+		t.Errorf("the memory buffer (%d bytes) is kept after the spill", s.mem.Cap())
+	}
+	name := s.file.Name()
+	rr, err := s.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := io.ReadAll(rr)
+	if got := bytes.Count(all, []byte("</row>")); got != n {
+		t.Errorf("read back %d rows, wrote %d", got, n)
+	}
+	s.discard()
+	if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("temporary file left behind: %v", err)
+	}
+}
+
+// What the row encoder cannot write as excelize would is refused, never
+// written differently.
+func TestRowSinkRefusesWhatItCannotEncode(t *testing.T) {
+	for name, cell := range map[string]any{
+		"a date without a format":   time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC),
+		"a date before March 1900":  excelize.Cell{StyleID: 2, Value: time.Date(1900, 2, 28, 0, 0, 0, 0, time.UTC)},
+		"a time of day":             excelize.Cell{StyleID: 2, Value: time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC)},
+		"16 significant digits":     1234567890123456.0,
+		"a formula over text":       excelize.Cell{Value: "x", Formula: "A1"},
+		"a type it does not encode": true,
+	} {
+		var s rowSink
+		if err := s.row(2, []any{cell}); err == nil {
+			t.Errorf("%s: encoded", name)
 		}
 	}
 }
