@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"cspbill/ledger"
@@ -82,4 +83,12 @@ func keys(prefix string, n int) []string {
 		ks[i] = fmt.Sprintf("%s%06d", prefix, i)
 	}
 	return ks
+}
+
+// sameLines reports got and want, one row a line, when they differ.
+func sameLines(t testing.TB, what string, got, want []string) {
+	t.Helper()
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("%s:\n%s\nwant:\n%s", what, g, w)
+	}
 }

@@ -233,9 +233,7 @@ func TestClosePeriodNumbersGaplessly(t *testing.T) {
 			"INV-2026-10-000003 B/1-x credits:INV-2026-09-000001",
 			"INV-2026-10-000003 B/2 credits:",
 		}
-		if strings.Join(got, "\n") != strings.Join(wantLines, "\n") {
-			t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantLines, "\n"))
-		}
+		sameLines(t, "lines", got, wantLines)
 
 		// The tie check: invoice gross = receivable movement.
 		mv := collect(t, l.Receivables(ctx, "2026-10"))

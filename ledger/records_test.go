@@ -3,7 +3,6 @@ package ledger_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"cspbill/ledger"
@@ -159,9 +158,7 @@ func TestListedOrdersAndFiltersTheRejectsOfAPeriod(t *testing.T) {
 			"k5 orders-b.csv:10 V1 held=false m k5",
 			"k4 orders-b.csv:10 V1 held=true m k4",
 		}
-		if strings.Join(got, "\n") != strings.Join(want, "\n") {
-			t.Errorf("Listed(2026-10):\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
+		sameLines(t, "Listed(2026-10)", got, want)
 		if n := len(collect(t, l.Listed(ctx, "2026-09"))); n != 3 { // k7 and the two held
 			t.Errorf("Listed(2026-09) = %d rows, want 3", n)
 		}

@@ -159,6 +159,18 @@ func (b *book) amount(c invoice.Currency, minor int64, bold bool) (any, error) {
 	return excelize.Cell{StyleID: st, Value: v}, nil
 }
 
+// amounts are the net, tax and gross cells of a row.
+func (b *book) amounts(c invoice.Currency, net, tax, gross int64) ([3]any, error) {
+	var cells [3]any
+	for i, v := range []int64{net, tax, gross} {
+		var err error
+		if cells[i], err = b.amount(c, v, false); err != nil {
+			return cells, err
+		}
+	}
+	return cells, nil
+}
+
 // dateCell is a real Excel date (a serial day number) shown as YYYY-MM-DD;
 // no cell for NoDate.
 func (b *book) dateCell(d invoice.Date) any {
@@ -180,22 +192,14 @@ func str(s string) any {
 
 func (b *book) lineCells(l *invoice.Line) ([]any, error) {
 	c := l.Currency
-	net, err := b.amount(c, l.Net, false)
-	if err != nil {
-		return nil, err
-	}
-	tax, err := b.amount(c, l.Tax, false)
-	if err != nil {
-		return nil, err
-	}
-	gross, err := b.amount(c, l.Gross, false)
+	a, err := b.amounts(c, l.Net, l.Tax, l.Gross)
 	if err != nil {
 		return nil, err
 	}
 	return []any{
 		str(l.InvoiceNumber), str(l.CustomerID), str(c.Code), str(l.ChargeType),
 		str(l.OrderID), l.LineNo, str(l.SubscriptionID), str(l.SKU), str(l.Description),
-		b.dateCell(l.ChargeStart), b.dateCell(l.ChargeEnd), l.Quantity, net, tax, gross,
+		b.dateCell(l.ChargeStart), b.dateCell(l.ChargeEnd), l.Quantity, a[0], a[1], a[2],
 		str(l.Source), str(l.CreditedInvoice),
 	}, nil
 }
@@ -334,22 +338,13 @@ func (s *summaryTable) add(h *invoice.Header) error {
 	t.Tax += h.Tax
 	t.Gross += h.Gross
 	t.Lines += h.Lines
-	b := s.b
-	net, err := b.amount(c, h.Net, false)
-	if err != nil {
-		return err
-	}
-	tax, err := b.amount(c, h.Tax, false)
-	if err != nil {
-		return err
-	}
-	gross, err := b.amount(c, h.Gross, false)
+	a, err := s.b.amounts(c, h.Net, h.Tax, h.Gross)
 	if err != nil {
 		return err
 	}
 	return s.t.add([]any{
 		str(h.InvoiceNumber), str(h.CustomerID), str(h.CustomerName), str(c.Code),
-		net, tax, gross, h.Lines,
+		a[0], a[1], a[2], h.Lines,
 	})
 }
 
