@@ -133,7 +133,13 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 	if err := os.Chmod(dir, dirMode); err != nil {
 		return nil, err
 	}
-	w := &writer{ctx: ctx, src: src, limit: limit, dir: dir, period: map[string]Totals{}}
+	// Temporary files (the workbooks' rows past 1 MiB, excelize's own) stay
+	// beside the files, on their file system, and go with a failed stage.
+	tmp := filepath.Join(dir, ".tmp")
+	if err := os.Mkdir(tmp, dirMode); err != nil {
+		return nil, err
+	}
+	w := &writer{ctx: ctx, src: src, limit: limit, dir: dir, tmp: tmp, period: map[string]Totals{}}
 	steps := []func() error{w.readHeaders, w.writeLines, w.writeInvoices, w.writeRejects, w.finishWorkbook}
 	if opt.PerCustomer {
 		steps = append(steps, w.writeCustomers)
@@ -146,6 +152,10 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 		if err := step(); err != nil {
 			return nil, err
 		}
+	}
+	w.discardWorkbook()
+	if err := os.RemoveAll(tmp); err != nil {
+		return nil, err
 	}
 	st := &Staged{
 		Period: period, Dir: dir, Final: filepath.Join(outDir, period),

@@ -115,6 +115,10 @@ func TestStagedTotals(t *testing.T) {
 	if got, want := strings.Join(st.Files, ","), "invoice-lines.csv,invoices.csv,invoices.xlsx,rejects.csv"; got != want {
 		t.Errorf("Files = %s, want %s", got, want)
 	}
+	// Nothing else is staged: the temporary files are gone.
+	if got := strings.Join(entries(t, st.Dir), ","); got != strings.Join(st.Files, ",") {
+		t.Errorf("staging directory holds %s", got)
+	}
 }
 
 // TestCSVInjection: free text is neutralised, amounts never are.
@@ -464,4 +468,36 @@ func bigSource(invoices, perInvoice int) *memSource {
 		s.headers = append(s.headers, h)
 	}
 	return s
+}
+
+// A period big enough for its Lines sheet to move to a temporary file
+// stages only its files, and the workbook holds every line.
+func TestStageSpillsRowsAndLeavesOnlyItsFiles(t *testing.T) {
+	const n = 12000 // ~10 MB of sheet XML, past sinkMemory
+	src := &memSource{}
+	for i := range n {
+		src.lines = append(src.lines, invoice.Line{InvoiceNumber: "INV-2026-10-000001", CustomerID: "C001", Currency: usd,
+			ChargeType: invoice.ChargeNew, OrderID: fmt.Sprintf("O-%05d", i), LineNo: 1, SubscriptionID: "S", SKU: "SKU",
+			Description: strings.Repeat("d", 200), ChargeStart: day("2026-10-01"), ChargeEnd: day("2026-10-31"),
+			Quantity: 1, Net: 100, Tax: 10, Gross: 110, Source: "orders.csv:2"})
+	}
+	src.headers = []invoice.Header{{InvoiceNumber: "INV-2026-10-000001", CustomerID: "C001", CustomerName: "Contoso",
+		Currency: usd, Net: 100 * n, Tax: 10 * n, Gross: 110 * n, Lines: n}}
+	st := stage(t, t.TempDir(), src, Options{})
+	defer st.Discard()
+	if got := strings.Join(entries(t, st.Dir), ","); got != strings.Join(st.Files, ",") {
+		t.Errorf("staging directory holds %s", got)
+	}
+	f, err := excelize.OpenFile(filepath.Join(st.Dir, WorkbookFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(LinesSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n+1 || rows[n][4] != fmt.Sprintf("O-%05d", n-1) {
+		t.Errorf("Lines sheet: %d rows, last %v", len(rows), rows[len(rows)-1])
+	}
 }

@@ -38,6 +38,7 @@ const sinkMemory = 1 << 20
 // rowSink holds a sheet's encoded rows: in memory while small, then in a
 // temporary file.
 type rowSink struct {
+	dir  string // of the temporary file ("": the system's)
 	mem  bytes.Buffer
 	file *os.File
 	w    *bufio.Writer
@@ -54,7 +55,7 @@ func (s *rowSink) write(p []byte) error {
 	if s.mem.Len() < sinkMemory {
 		return nil
 	}
-	f, err := os.CreateTemp("", "cspbill-rows-")
+	f, err := os.CreateTemp(s.dir, "cspbill-rows-")
 	if err != nil {
 		return err
 	}

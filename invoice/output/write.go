@@ -30,6 +30,7 @@ type writer struct {
 	src   Source
 	limit int
 	dir   string
+	tmp   string // temporary files, inside dir, removed before Stage returns
 
 	invoices int // headers, counted by readHeaders
 	stated   int // lines the headers state
@@ -101,7 +102,7 @@ func (w *writer) readHeaders() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", InvoicesFile, err)
 	}
-	if w.book, err = newBook(w.limit); err != nil {
+	if w.book, err = newBook(w.limit, w.tmp); err != nil {
 		return err
 	}
 	w.lineSheet = w.book.table(LinesSheet, lineCols, w.stated, w.book.limit)
@@ -454,7 +455,7 @@ func (w *writer) writeCustomers() error {
 		if out, err = createCSV(w.path(base+".csv"), LineColumns); err != nil {
 			return err
 		}
-		if b, err = newBook(w.limit); err == nil {
+		if b, err = newBook(w.limit, w.tmp); err == nil {
 			s := b.summary(1)
 			if err = s.add(&h); err == nil {
 				err = s.close()

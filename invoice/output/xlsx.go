@@ -86,6 +86,7 @@ var (
 type book struct {
 	f       *excelize.File
 	rows    map[string]*rowSink // per sheet name
+	tmp     string              // folder of the temporary files
 	limit   int                 // rows per Lines or Rejects sheet, header included
 	head    int                 // style ids
 	date    int
@@ -94,9 +95,11 @@ type book struct {
 	moneyLb map[string]int // bold amounts for the totals rows
 }
 
-func newBook(limit int) (*book, error) {
-	f := excelize.NewFile()
-	b := &book{f: f, rows: map[string]*rowSink{}, limit: limit, money: map[string]int{}, moneyLb: map[string]int{}}
+// newBook starts a workbook whose temporary files (excelize's and the
+// rows') go in tmpDir ("": the system's).
+func newBook(limit int, tmpDir string) (*book, error) {
+	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
+	b := &book{f: f, tmp: tmpDir, rows: map[string]*rowSink{}, limit: limit, money: map[string]int{}, moneyLb: map[string]int{}}
 	err := f.SetSheetName("Sheet1", SummarySheet)
 	if err == nil {
 		b.head, err = f.NewStyle(&excelize.Style{
@@ -290,7 +293,7 @@ func (t *table) next() error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	t.rows, t.row = &rowSink{}, 1
+	t.rows, t.row = &rowSink{dir: t.b.tmp}, 1
 	t.b.rows[name] = t.rows
 	return nil
 }

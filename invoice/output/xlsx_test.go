@@ -339,7 +339,7 @@ func TestExcelNumberExact(t *testing.T) {
 	amounts := []int64{0, 1, -1, 5, 10, 99, 101, 12345, -23387, 1999999, 33333333, 70000000000001, maxExactMinor, -maxExactMinor}
 	for _, code := range []string{"USD", "JPY", "KWD"} {
 		c := invoice.MustCurrency(code)
-		b, err := newBook(ExcelMaxRows)
+		b, err := newBook(ExcelMaxRows, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
