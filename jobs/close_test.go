@@ -39,6 +39,29 @@ func (s skewed) Lines(fn func(invoice.Line) error) error {
 	})
 }
 
+// extra is a period source with one more invoice than the ledger, after
+// the last (a header and its line that agree).
+type extra struct{ *periodSource }
+
+const extraNumber = "INV-2026-10-999999"
+
+func (s extra) Headers(fn func(invoice.Header) error) error {
+	if err := s.periodSource.Headers(fn); err != nil {
+		return err
+	}
+	return fn(invoice.Header{InvoiceNumber: extraNumber, CustomerID: "ZZZ", CustomerName: "Ghost",
+		Currency: invoice.MustCurrency("USD"), Net: 100, Tax: 0, Gross: 100, Lines: 1})
+}
+
+func (s extra) Lines(fn func(invoice.Line) error) error {
+	if err := s.periodSource.Lines(fn); err != nil {
+		return err
+	}
+	return fn(invoice.Line{InvoiceNumber: extraNumber, CustomerID: "ZZZ", Currency: invoice.MustCurrency("USD"),
+		ChargeType: invoice.ChargeNew, OrderID: "O-GHOST", LineNo: 1, ChargeStart: invoice.MustDate("2026-10-01"),
+		Quantity: 1, Net: 100, Gross: 100, Source: "ghost.csv:2"})
+}
+
 func TestClose_TieOutRefusesFilesThatDifferFromTheLedger(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
@@ -70,6 +93,16 @@ func TestClose_TieOutRefusesFilesThatDifferFromTheLedger(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(bad, "2026-10")); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("files published after a failed tie-out: %v", err)
 		}
+		// An invoice in the files that the ledger does not have.
+		staged, err = output.Stage(ctx, bad, "2026-10", extra{src}, output.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tieOut(ctx, l, oct, staged)
+		if err == nil || !strings.Contains(err.Error(), "the files hold invoice "+extraNumber) {
+			t.Fatalf("tie-out accepted an invoice the ledger lacks: %v", err)
+		}
+		staged.Discard()
 		// The honest source ties out.
 		staged, err = output.Stage(ctx, bad, "2026-10", src, output.Options{})
 		if err != nil {
