@@ -130,6 +130,11 @@ func TestAppendOnlyAndReferences(t *testing.T) {
 			{"dates shifted between columns", strings.Replace(rawTxn(run, "2026-11", "2026-11-01", "", ""),
 				"'2026-11-01', 'C1'", "'2026-11-0', 'C1'", 1), "CHECK|check|out of range|invalid input syntax"},
 			{"no such day", rawTxn(run, "2026-11", "2026-02-30", "", ""), "CHECK|check|out of range|invalid input syntax"},
+			{"day 00", rawTxn(run, "2026-11", "2026-11-00", "", ""), "CHECK|check|out of range|invalid input syntax"},
+			{"month 00 in a date", rawTxn(run, "2026-11", "2026-00-10", "", ""), "CHECK|check|out of range|invalid input syntax"},
+			{"29 February of a common year", rawTxn(run, "2026-11", "2027-02-29", "", ""), "CHECK|check|out of range|invalid input syntax"},
+			{"31 April as the last day served", strings.Replace(rawTxn(run, "2026-11", "2026-11-01", "", ""),
+				"'2026-11-01', '', 1", "'2026-11-01', '2026-04-31', 1", 1), "CHECK|check|out of range|invalid input syntax"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := db.Exec(c.sql)
