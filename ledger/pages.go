@@ -155,11 +155,14 @@ func (t *Tx) PreferIndexes(ctx context.Context) error {
 // the transaction, counting the rows it inserted: a job that inserts many
 // rows and looks some up again would otherwise be planned as if the table
 // were still as small as when it began, and scan it whole for every look-up.
+// Only the columns the look-ups filter on are analyzed (the row count comes
+// with any ANALYZE): statistics of the raw JSON text made each refresh cost
+// a fifth more, about a tenth of an ingest's time at 100,000 order lines.
 func (t *Tx) AnalyzeRecords(ctx context.Context) error {
 	if t.d != postgres {
 		return nil
 	}
-	_, err := t.tx.ExecContext(ctx, `ANALYZE source_records`)
+	_, err := t.tx.ExecContext(ctx, `ANALYZE source_records (kind, key, ref, status)`)
 	return err
 }
 
