@@ -2,11 +2,9 @@ package output
 
 import (
 	"archive/zip"
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -402,45 +400,35 @@ func (s *summaryTable) close() error {
 	return t.close()
 }
 
-// save writes the workbook and releases excelize's and the rows' temporary
-// files. excelize writes the zip entries in map order, so the workbook is
-// first written beside path and then copied, entry by entry and still
-// compressed, in name order: the same cells give the same bytes on every
-// run. The copy puts each sheet's data rows into it (sheetrows.go).
+// save writes the workbook and releases the rows' temporary files.
+// excelize's part of it is small — styles, theme, and sheets that hold
+// their header row only, the data rows being in the sinks — so excelize
+// builds it in memory. It writes the zip entries in map order, so they are
+// copied, entry by entry and still compressed, into the file in name order:
+// the same cells give the same bytes on every run. The copy puts each
+// sheet's data rows into it (sheetrows.go).
 func (b *book) save(path string) error {
 	defer b.discardRows()
-	tmp := path + ".unsorted"
-	err := writeFile(tmp, func(w io.Writer) error {
-		// File.Write builds the whole archive in a bytes.Buffer, which it
-		// hands to its zip writer, and copies it out at the end: memory
-		// that grows with the workbook. A zip writer over the file itself
-		// (SetZipWriter) streams the archive instead; the buffer stays
-		// empty, and emptyOnly makes sure of it.
-		b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
-		return b.f.Write(emptyOnly{})
-	})
+	var archive bytes.Buffer
+	err := b.f.Write(&archive)
 	if cerr := b.f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = sortZip(tmp, path, b.rows)
-	}
-	if rerr := os.Remove(tmp); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
-		err = rerr
-	}
-	return err
-}
-
-// sortZip copies the zip archive src to a new file dst with its entries in
-// name order ("[Content_Types].xml" stays first), putting the data rows of
-// each sheet named in rows into its sheet.
-func sortZip(src, dst string, rows map[string]*rowSink) error {
-	zr, err := zip.OpenReader(src)
 	if err != nil {
 		return err
 	}
-	defer zr.Close()
-	paths, err := sheetPaths(&zr.Reader)
+	zr, err := zip.NewReader(bytes.NewReader(archive.Bytes()), int64(archive.Len()))
+	if err != nil {
+		return err
+	}
+	return sortZip(zr, path, b.rows)
+}
+
+// sortZip copies the zip archive zr to a new file dst with its entries in
+// name order ("[Content_Types].xml" stays first), putting the data rows of
+// each sheet named in rows into its sheet.
+func sortZip(zr *zip.Reader, dst string, rows map[string]*rowSink) error {
+	paths, err := sheetPaths(zr)
 	if err != nil {
 		return err
 	}
@@ -493,14 +481,4 @@ func (b *book) discardRows() {
 	for _, r := range b.rows {
 		r.discard()
 	}
-}
-
-// emptyOnly is a writer that refuses any byte: where nothing should arrive.
-type emptyOnly struct{}
-
-func (emptyOnly) Write(p []byte) (int, error) {
-	if len(p) > 0 {
-		return 0, errors.New("excelize wrote the workbook past its zip writer")
-	}
-	return 0, nil
 }
