@@ -179,9 +179,9 @@ func appendCell(b []byte, col string, row int, v any) ([]byte, error) {
 		b = appendEscaped(b, formula)
 		b = append(b, `</f>`...)
 	}
-	if val != "" {
+	if val != "" { // digits, '-' and '.': nothing to escape
 		b = append(b, `<v>`...)
-		b = appendEscaped(b, val)
+		b = append(b, val...)
 		b = append(b, `</v>`...)
 	}
 	if text {
@@ -233,8 +233,12 @@ func appendEscaped(b []byte, s string) []byte {
 // does not read them as characters; preserve when it begins or ends with
 // white space.
 func cellText(s string) (string, bool) {
-	if units := utf16.Encode([]rune(s)); len(units) > excelize.TotalCellChars {
-		s = string(utf16.Decode(units[:excelize.TotalCellChars]))
+	// A string has at most as many UTF-16 units as UTF-8 bytes: only a long
+	// one needs counting.
+	if len(s) > excelize.TotalCellChars {
+		if units := utf16.Encode([]rune(s)); len(units) > excelize.TotalCellChars {
+			s = string(utf16.Decode(units[:excelize.TotalCellChars]))
+		}
 	}
 	preserve := false
 	if s != "" {
@@ -244,11 +248,28 @@ func cellText(s string) (string, bool) {
 				break
 			}
 		}
-		var w strings.Builder
-		xml.EscapeText(&w, []byte(s))
-		s = strings.ReplaceAll(w.String(), "&#xA;", "\n")
+		if !plainXML(s) {
+			var w strings.Builder
+			xml.EscapeText(&w, []byte(s))
+			s = strings.ReplaceAll(w.String(), "&#xA;", "\n")
+		}
+	}
+	if !strings.Contains(s, "_x") {
+		return s, preserve // nothing bstrMarshal would change
 	}
 	return bstrMarshal(s), preserve
+}
+
+// plainXML reports whether xml.EscapeText leaves s as it is: printable
+// ASCII other than & < > ' ".
+func plainXML(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '&', c == '<', c == '>', c == '\'', c == '"':
+			return false
+		}
+	}
+	return true
 }
 
 var (
@@ -260,9 +281,6 @@ var (
 // kept as it is so that text is encoded exactly as excelize encodes it.
 func bstrMarshal(s string) (result string) {
 	matches, l, cursor := bstrExp.FindAllStringSubmatchIndex(s, -1), len(s), 0
-	if len(matches) == 0 {
-		return s
-	}
 	for _, match := range matches {
 		result += s[cursor:match[0]]
 		subStr := s[match[0]:match[1]]
