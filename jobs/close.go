@@ -242,6 +242,16 @@ type periodSource struct {
 	rejected, held int
 }
 
+// Counts gives the period's numbers of invoices, lines and listed records.
+func (p *periodSource) Counts() (output.Counts, error) {
+	invs, lines, err := p.l.CountInvoices(p.ctx, p.period.String())
+	if err != nil {
+		return output.Counts{}, err
+	}
+	rejects, err := p.l.CountListed(p.ctx, p.period.String())
+	return output.Counts{Invoices: invs, Lines: lines, Rejects: rejects}, err
+}
+
 // Headers gives the period's invoices with their customers' names, which
 // it looks up a page of invoices at a time rather than loading every
 // customer.

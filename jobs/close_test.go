@@ -45,6 +45,13 @@ type extra struct{ *periodSource }
 
 const extraNumber = "INV-2026-10-999999"
 
+func (s extra) Counts() (output.Counts, error) {
+	c, err := s.periodSource.Counts()
+	c.Invoices++
+	c.Lines++
+	return c, err
+}
+
 func (s extra) Headers(fn func(invoice.Header) error) error {
 	if err := s.periodSource.Headers(fn); err != nil {
 		return err

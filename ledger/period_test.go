@@ -217,6 +217,9 @@ func TestClosePeriodNumbersGaplessly(t *testing.T) {
 				t.Errorf("invoice %d = %+v, want %+v", i, invs[i], want[i])
 			}
 		}
+		if n, lines, err := l.CountInvoices(ctx, "2026-10"); err != nil || n != 3 || lines != 5 {
+			t.Errorf("CountInvoices = %d invoices, %d lines, %v; want 3, 5", n, lines, err)
+		}
 		// Closing again changes nothing and returns the same invoices.
 		again, err := l.ClosePeriod(ctx, "2026-10")
 		if err != nil || len(again) != 3 || again[2] != want[2] {

@@ -167,6 +167,18 @@ func (r reader) InvoicesAfter(ctx context.Context, period, after string, limit i
 	return rowsOf[Invoice](ctx, r.q, r.rebind(q), args...)
 }
 
+// CountInvoices is the number of invoices of a period and the number of
+// lines they hold.
+func (r reader) CountInvoices(ctx context.Context, period string) (invoices, lines int, err error) {
+	var c struct {
+		Invoices int `db:"invoices"`
+		Lines    int `db:"lines"`
+	}
+	err = sqlxGet(ctx, r, &c, `SELECT COUNT(*) AS invoices, CAST(COALESCE(SUM(lines), 0) AS BIGINT) AS lines
+		FROM invoices WHERE period = ?`, period)
+	return c.Invoices, c.Lines, err
+}
+
 // Unreceivable is a customer and currency of a closed period whose
 // receivable movement differs from the gross of its invoice.
 type Unreceivable struct {

@@ -281,7 +281,16 @@ type Listed struct {
 func (r reader) Listed(ctx context.Context, period string) iter.Seq2[Listed, error] {
 	return rowsOf[Listed](ctx, r.q, r.rebind(`SELECT file, line, key, rule, message, held FROM (
 		SELECT id, file, line, key, rule, message, status = '`+Held+`' AS held
-		FROM source_records
-		WHERE (status = '`+Rejected+`' AND reported_period = ?) OR status = '`+Held+`'
+		FROM source_records WHERE `+listed+`
 	) s ORDER BY `+r.byBytes("file")+`, line, `+r.byBytes("rule")+`, held, id`), period)
+}
+
+// listed selects the records a period's rejects lists (Listed).
+const listed = `((status = '` + Rejected + `' AND reported_period = ?) OR status = '` + Held + `')`
+
+// CountListed is the number of records Listed gives.
+func (r reader) CountListed(ctx context.Context, period string) (int, error) {
+	var n int
+	err := sqlxGet(ctx, r, &n, `SELECT COUNT(*) FROM source_records WHERE `+listed, period)
+	return n, err
 }

@@ -159,6 +159,9 @@ func TestListedOrdersAndFiltersTheRejectsOfAPeriod(t *testing.T) {
 			"k4 orders-b.csv:10 V1 held=true m k4",
 		}
 		sameLines(t, "Listed(2026-10)", got, want)
+		if n, err := l.CountListed(ctx, "2026-10"); err != nil || n != len(want) {
+			t.Errorf("CountListed(2026-10) = %d, %v; want %d", n, err, len(want))
+		}
 		if n := len(collect(t, l.Listed(ctx, "2026-09"))); n != 3 { // k7 and the two held
 			t.Errorf("Listed(2026-09) = %d rows, want 3", n)
 		}

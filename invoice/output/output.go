@@ -37,6 +37,11 @@ var (
 // one invoice at a time: it checks headers and lines against each other as
 // both pass in invoice number order.
 type Source interface {
+	// Counts says how many headers, lines and rejects the methods below
+	// give. The workbook's sheets are sized from it before their rows
+	// arrive; a pass that gives another number fails the stage
+	// (ErrSourceChanged).
+	Counts() (Counts, error)
 	// Headers gives one header per invoice, ordered by invoice number, byte
 	// by byte (as Go compares strings).
 	Headers(fn func(invoice.Header) error) error
@@ -46,6 +51,12 @@ type Source interface {
 	Lines(fn func(invoice.Line) error) error
 	// Rejects gives the rejected and held records to report.
 	Rejects(fn func(invoice.RejectRow) error) error
+}
+
+// Counts are the rows a Source gives: invoices (headers), lines (the sum
+// the headers state) and rejects.
+type Counts struct {
+	Invoices, Lines, Rejects int
 }
 
 // Options tune Stage.
@@ -140,7 +151,7 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 		return nil, err
 	}
 	w := &writer{ctx: ctx, src: src, limit: limit, dir: dir, tmp: tmp, period: map[string]Totals{}}
-	steps := []func() error{w.readHeaders, w.writeLines, w.writeInvoices, w.writeRejects, w.finishWorkbook}
+	steps := []func() error{w.openBook, w.writeLines, w.writeInvoices, w.writeRejects, w.finishWorkbook}
 	if opt.PerCustomer {
 		steps = append(steps, w.writeCustomers)
 	}

@@ -17,9 +17,19 @@ type memSource struct {
 	// later, when set, is what Headers gives from its second call on.
 	later        []invoice.Header
 	headerPasses int
+	// skew is added to the counts Counts gives.
+	skew Counts
 }
 
 var errBoom = errors.New("boom: database connection lost")
+
+func (s *memSource) Counts() (Counts, error) {
+	c := Counts{Invoices: len(s.headers) + s.skew.Invoices, Rejects: len(s.rejects) + s.skew.Rejects, Lines: s.skew.Lines}
+	for _, h := range s.headers {
+		c.Lines += h.Lines
+	}
+	return c, nil
+}
 
 func (s *memSource) Headers(fn func(invoice.Header) error) error {
 	s.headerPasses++

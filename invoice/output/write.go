@@ -12,14 +12,13 @@ import (
 )
 
 // writer writes one period's files into the staging directory, streaming:
-// a first pass over the headers counts them and checks their order; one
-// pass over the lines writes invoice-lines.csv and the workbook's Lines
-// sheets; a second pass over the headers, beside a read of the staged
-// invoice-lines.csv, checks each header against its lines and writes
-// invoices.csv and the Summary sheet; rejects.csv and the Rejects sheet
-// follow, then (on request) the per-customer files. Nothing it keeps grows
-// with the period: Source streams in invoice order, so one invoice is
-// enough to hold.
+// the Source's counts size the workbook's sheets; one pass over the lines
+// writes invoice-lines.csv and the Lines sheets; one pass over the headers,
+// beside a read of the staged invoice-lines.csv, checks each header against
+// its lines and writes invoices.csv and the Summary sheet; one pass over the
+// rejects writes rejects.csv and the Rejects sheet; then (on request) the
+// per-customer files. Nothing it keeps grows with the period: Source
+// streams in invoice order, so one invoice is enough to hold.
 type writer struct {
 	ctx   context.Context
 	src   Source
@@ -27,14 +26,14 @@ type writer struct {
 	dir   string
 	tmp   string // temporary files, inside dir, removed before Stage returns
 
-	invoices int // headers, counted by readHeaders
-	stated   int // lines the headers state
-	lines    int // lines written
+	counts   Counts // as the Source gave them
+	invoices int    // headers written
+	lines    int    // lines written
 	period   map[string]Totals
 	rejects  int
 	files    []string
 
-	book      *book  // the workbook, open from readHeaders to finishWorkbook
+	book      *book  // the workbook, open from openBook to finishWorkbook
 	lineSheet *table // its Lines table, filled by writeLines
 }
 
@@ -76,31 +75,23 @@ func checkCurrency(c invoice.Currency) error {
 	return nil
 }
 
-// readHeaders counts the invoice headers and the lines they state, checks
-// that they come in invoice number order, and opens the workbook: the line
-// count sizes its Lines sheets, so the lines are read once for both
-// invoice-lines.csv and the workbook.
-func (w *writer) readHeaders() error {
-	last := ""
-	err := w.src.Headers(func(h invoice.Header) error {
-		if err := w.ctx.Err(); err != nil {
-			return err
-		}
-		if err := inOrder("header", last, h.InvoiceNumber, w.invoices > 0); err != nil {
-			return err
-		}
-		last = h.InvoiceNumber
-		w.invoices++
-		w.stated += max(h.Lines, 0)
-		return nil
-	})
+// openBook asks the Source how many invoices, lines and rejects it has and
+// opens the workbook: the counts size its sheets (their filters cover the
+// rows to come), so each sheet is filled in the one pass that writes the
+// matching CSV file.
+func (w *writer) openBook() error {
+	c, err := w.src.Counts()
 	if err != nil {
-		return fmt.Errorf("%s: %w", InvoicesFile, err)
+		return err
 	}
+	if c.Invoices < 0 || c.Lines < 0 || c.Rejects < 0 {
+		return fmt.Errorf("%w: counts %+v", ErrBadData, c)
+	}
+	w.counts = c
 	if w.book, err = newBook(w.limit, w.tmp); err != nil {
 		return err
 	}
-	w.lineSheet = w.book.table(LinesSheet, lineCols, w.stated, w.book.limit)
+	w.lineSheet = w.book.table(LinesSheet, lineCols, c.Lines, w.book.limit)
 	return nil
 }
 
@@ -160,7 +151,7 @@ func (w *writer) writeLines() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", LinesFile, err)
 	}
-	if w.lines != w.stated {
+	if w.lines != w.counts.Lines {
 		// Left open for writeInvoices, which says which header is wrong.
 		return nil
 	}
@@ -193,7 +184,7 @@ func (w *writer) writeInvoices() error {
 	if err != nil {
 		return err
 	}
-	summary := w.book.summary(w.invoices)
+	summary := w.book.summary(w.counts.Invoices)
 	var mismatches mismatchList
 	g, gerr := groups.next() // the file's next invoice, nil after the last
 	// noHeader reports the file's invoices before number (all, if "")
@@ -205,13 +196,17 @@ func (w *writer) writeInvoices() error {
 		}
 		return gerr
 	}
-	headers := 0
+	last := ""
 	herr := w.src.Headers(func(h invoice.Header) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if headers++; headers > w.invoices {
-			return fmt.Errorf("%w: more than %d headers", ErrSourceChanged, w.invoices)
+		if err := inOrder("header", last, h.InvoiceNumber, w.invoices > 0); err != nil {
+			return err
+		}
+		last = h.InvoiceNumber
+		if w.invoices++; w.invoices > w.counts.Invoices {
+			return fmt.Errorf("%w: more than %d headers", ErrSourceChanged, w.counts.Invoices)
 		}
 		if err := noHeader(h.InvoiceNumber); err != nil {
 			return err
@@ -239,8 +234,8 @@ func (w *writer) writeInvoices() error {
 	if herr == nil {
 		herr = noHeader("")
 	}
-	if herr == nil && headers != w.invoices {
-		herr = fmt.Errorf("%w: %d headers, %d before", ErrSourceChanged, headers, w.invoices)
+	if herr == nil && w.invoices != w.counts.Invoices {
+		herr = fmt.Errorf("%w: %d headers, %d counted", ErrSourceChanged, w.invoices, w.counts.Invoices)
 	}
 	if herr == nil {
 		herr = mismatches.err()
@@ -333,34 +328,47 @@ func checkHeader(h *invoice.Header, sum *lineGroup) error {
 	return nil
 }
 
+// writeRejects writes rejects.csv and the workbook's Rejects sheet in one
+// pass over the rejects.
 func (w *writer) writeRejects() error {
 	out, err := createCSV(w.path(RejectsFile), RejectColumns)
 	if err != nil {
 		return err
 	}
+	b := w.book
+	sheet := b.table(RejectsSheet, rejectCols, w.counts.Rejects, b.limit)
 	err = w.src.Rejects(func(r invoice.RejectRow) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		w.rejects++
+		if w.rejects++; w.rejects > w.counts.Rejects {
+			return fmt.Errorf("%w: more than %d rejects", ErrSourceChanged, w.counts.Rejects)
+		}
+		if err := sheet.add(b.rejectCells(&r)); err != nil {
+			return fmt.Errorf("%s: %w", WorkbookFile, err)
+		}
 		return out.write(rejectRecord(&r))
 	})
-	if err != nil {
+	if err == nil {
+		err = sheet.close()
+	}
+	if err == nil {
+		err = out.close()
+	} else {
 		out.abort()
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", RejectsFile, err)
 	}
-	return out.close()
+	return nil
 }
 
-// finishWorkbook completes invoices.xlsx, whose Lines and Summary sheets
-// writeLines and writeInvoices filled: the Rejects sheet, then the file.
+// finishWorkbook saves invoices.xlsx, whose sheets the steps before filled.
+// Summary, the first sheet, is the active one (SetActiveSheet would parse
+// every streamed sheet back into memory).
 func (w *writer) finishWorkbook() error {
 	b := w.book
 	w.book = nil
-	if err := w.fillRejects(b); err != nil {
-		b.discard()
-		return fmt.Errorf("%s: %w", WorkbookFile, err)
-	}
 	return b.save(w.path(WorkbookFile))
 }
 
@@ -369,25 +377,6 @@ func (w *writer) discardWorkbook() {
 		w.book.discard()
 		w.book = nil
 	}
-}
-
-func (w *writer) fillRejects(b *book) error {
-	rejects := b.table(RejectsSheet, rejectCols, w.rejects, b.limit)
-	err := w.src.Rejects(func(r invoice.RejectRow) error {
-		if err := w.ctx.Err(); err != nil {
-			return err
-		}
-		if rejects.done == w.rejects {
-			return fmt.Errorf("%w: more than %d rejects", ErrSourceChanged, w.rejects)
-		}
-		return rejects.add(b.rejectCells(&r))
-	})
-	if err != nil {
-		return err
-	}
-	// Summary, the first sheet, is the active one; SetActiveSheet would parse
-	// every streamed sheet back into memory.
-	return rejects.close()
 }
 
 // writeCustomers writes customers/<customer_id>/<invoice_number>.csv and
