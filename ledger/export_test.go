@@ -13,3 +13,23 @@ func KnownAccounts(l *Ledger) int {
 	defer l.accountsMu.Unlock()
 	return len(l.accounts)
 }
+
+// StatusQuery is a query the ledger runs to find records by status, with
+// arguments, rebound for its database.
+type StatusQuery struct {
+	Name string
+	SQL  string
+	Args []any
+}
+
+// StatusQueries are the queries that find records by status: the close's
+// stamping, reading and listing of rejects.
+func StatusQueries(l *Ledger, period string) []StatusQuery {
+	q, args := l.recordsQuery(RecordFilter{Status: Rejected, Unreported: true})
+	return []StatusQuery{
+		{"MarkReported", l.rebind(markReported), []any{period}},
+		{"Records(rejected, unreported)", q, args},
+		{"Listed", l.listedQuery(), []any{period}},
+		{"CountListed", l.rebind(countListed), []any{period}},
+	}
+}

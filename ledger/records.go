@@ -227,13 +227,16 @@ func (t *Tx) MarkReported(ctx context.Context, period string) (int64, error) {
 	if !isMonth(period) {
 		return 0, fmt.Errorf("%w: period %q is not YYYY-MM", ErrInvalid, period)
 	}
-	res, err := t.tx.ExecContext(ctx, t.rebind(`UPDATE source_records SET reported_period = ?
-		WHERE status = 'rejected' AND reported_period IS NULL`), period)
+	res, err := t.tx.ExecContext(ctx, t.rebind(markReported), period)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
 }
+
+// markReported stamps the rejected records no close has listed yet.
+const markReported = `UPDATE source_records SET reported_period = ?
+	WHERE status = '` + Rejected + `' AND reported_period IS NULL`
 
 // RecordFilter selects source records; zero fields match everything.
 type RecordFilter struct {
@@ -245,6 +248,11 @@ type RecordFilter struct {
 
 // Records streams the source records matching f in the order they were added.
 func (r reader) Records(ctx context.Context, f RecordFilter) iter.Seq2[SourceRecord, error] {
+	q, args := r.recordsQuery(f)
+	return rowsOf[SourceRecord](ctx, r.q, q, args...)
+}
+
+func (r reader) recordsQuery(f RecordFilter) (string, []any) {
 	var where []string
 	var args []any
 	for _, c := range []struct{ col, val string }{{"kind", f.Kind}, {"status", f.Status}, {"key", f.Key}} {
@@ -260,7 +268,7 @@ func (r reader) Records(ctx context.Context, f RecordFilter) iter.Seq2[SourceRec
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return rowsOf[SourceRecord](ctx, r.q, r.rebind(q+" ORDER BY id"), args...)
+	return r.rebind(q + " ORDER BY id"), args
 }
 
 // Listed is a row of a period's rejects.csv: a record that period's close
@@ -279,18 +287,24 @@ type Listed struct {
 // order), rejected before held, then in the order they were added. The
 // database sorts them, so nothing held here grows with their number.
 func (r reader) Listed(ctx context.Context, period string) iter.Seq2[Listed, error] {
-	return rowsOf[Listed](ctx, r.q, r.rebind(`SELECT file, line, key, rule, message, held FROM (
-		SELECT id, file, line, key, rule, message, status = '`+Held+`' AS held
-		FROM source_records WHERE `+listed+`
-	) s ORDER BY `+r.byBytes("file")+`, line, `+r.byBytes("rule")+`, held, id`), period)
+	return rowsOf[Listed](ctx, r.q, r.listedQuery(), period)
+}
+
+func (r reader) listedQuery() string {
+	return r.rebind(`SELECT file, line, key, rule, message, held FROM (
+		SELECT id, file, line, key, rule, message, status = '` + Held + `' AS held
+		FROM source_records WHERE ` + listed + `
+	) s ORDER BY ` + r.byBytes("file") + `, line, ` + r.byBytes("rule") + `, held, id`)
 }
 
 // listed selects the records a period's rejects lists (Listed).
 const listed = `((status = '` + Rejected + `' AND reported_period = ?) OR status = '` + Held + `')`
 
+const countListed = `SELECT COUNT(*) FROM source_records WHERE ` + listed
+
 // CountListed is the number of records Listed gives.
 func (r reader) CountListed(ctx context.Context, period string) (int, error) {
 	var n int
-	err := sqlxGet(ctx, r, &n, `SELECT COUNT(*) FROM source_records WHERE `+listed, period)
+	err := sqlxGet(ctx, r, &n, countListed, period)
 	return n, err
 }
