@@ -68,8 +68,10 @@ func Read[T Record](name string, r io.Reader, fn func(line int, row *T) error) (
 	if err != nil {
 		return Stats{}, nil, err
 	}
-	d := &decoder{s: s, lines: make(chan pending, 4)}
-	rows := make(chan T)
+	// gocsv parses up to readAhead rows ahead of fn, so a caller that
+	// waits on its database between batches finds the next rows parsed.
+	d := &decoder{s: s, lines: make(chan pending, readAhead+4)}
+	rows := make(chan T, readAhead)
 	done := make(chan error, 1)
 	go func() { done <- gocsv.UnmarshalDecoderToChan(d, rows) }()
 
@@ -108,6 +110,11 @@ func Read[T Record](name string, r io.Reader, fn func(line int, row *T) error) (
 	return st, rejects, nil
 }
 
+// readAhead is how many rows gocsv may parse before fn takes them: a
+// constant (a few MiB of strings at most), so memory does not follow the
+// file.
+const readAhead = 4096
+
 // pending pairs a record handed to gocsv with its line, or with the error that
 // rejected it (gocsv then maps an empty record, which Read discards).
 type pending struct {
@@ -119,8 +126,9 @@ var errStopped = errors.New("csvin: read stopped")
 
 // decoder feeds gocsv the normalised header and then the checked records.
 // gocsv turns exactly one record into one value, in order, so Read pairs each
-// value with the next entry of lines. gocsv runs one record ahead of Read at
-// most, so lines never holds more than two entries.
+// value with the next entry of lines. gocsv runs at most readAhead values
+// plus the one it is mapping ahead of Read, so lines, with room for a few
+// more, never blocks the decoder before rows blocks gocsv.
 type decoder struct {
 	s          *scanner
 	headerSent bool

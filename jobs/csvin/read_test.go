@@ -2,6 +2,7 @@ package csvin
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"runtime"
 	"strings"
@@ -292,5 +293,72 @@ func TestHugeFieldMemory(t *testing.T) {
 	}
 	if n := len(rejects[0].Value); n > 4*maxShown {
 		t.Errorf("the reject keeps %d bytes of the value", n)
+	}
+}
+
+// gocsv parses up to readAhead rows before fn takes them; the rows must
+// still reach fn in file order, each with its own line, with the reader's
+// row errors kept in line order between them, and a caller that stops part
+// way must leave no goroutine behind.
+func TestReadAheadKeepsEveryRowWithItsLine(t *testing.T) {
+	var in strings.Builder
+	in.WriteString(taxHeader)
+	n := 3*readAhead + 17
+	var wantRows []gotRow
+	var wantRejects []int
+	for i := range n {
+		line := i + 2
+		if i%97 == 5 { // ragged: the reader rejects it
+			in.WriteString("XX,1,extra\n")
+			wantRejects = append(wantRejects, line)
+			continue
+		}
+		country, rate := fmt.Sprintf("C%d", i), fmt.Sprintf("0.%d", i)
+		fmt.Fprintf(&in, "%s,%s\n", country, rate)
+		wantRows = append(wantRows, gotRow{line, []string{country, rate}})
+	}
+	var rows []gotRow
+	st, rejects, err := Read("taxes.csv", strings.NewReader(in.String()), func(line int, r *TaxRow) error {
+		rows = append(rows, gotRow{line, r.Values()})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Read != n || st.Rejected != len(wantRejects) {
+		t.Errorf("stats %+v, want Read %d Rejected %d", st, n, len(wantRejects))
+	}
+	if !reflect.DeepEqual(rows, wantRows) {
+		for i := range min(len(rows), len(wantRows)) {
+			if !reflect.DeepEqual(rows[i], wantRows[i]) {
+				t.Fatalf("row %d: got %v, want %v (%d rows, want %d)", i, rows[i], wantRows[i], len(rows), len(wantRows))
+			}
+		}
+		t.Fatalf("got %d rows, want %d", len(rows), len(wantRows))
+	}
+	var gotRejects []int
+	for _, r := range rejects {
+		gotRejects = append(gotRejects, r.Line)
+	}
+	if !reflect.DeepEqual(gotRejects, wantRejects) {
+		t.Errorf("reject lines %v, want %v", gotRejects, wantRejects)
+	}
+
+	before := runtime.NumGoroutine()
+	boom := errors.New("database gone")
+	for range 5 {
+		seen := 0
+		_, _, err := Read("taxes.csv", strings.NewReader(in.String()), func(int, *TaxRow) error {
+			if seen++; seen == readAhead+10 {
+				return boom
+			}
+			return nil
+		})
+		if !errors.Is(err, boom) || seen != readAhead+10 {
+			t.Fatalf("err = %v after %d rows, want %v after %d", err, seen, boom, readAhead+10)
+		}
+	}
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Errorf("goroutines %d → %d: Read leaks its decoder", before, after)
 	}
 }
