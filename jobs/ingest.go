@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 
 	"cspbill/invoice"
 	"cspbill/jobs/csvin"
@@ -393,6 +395,7 @@ func readKind[T csvin.Record](d Deps, f csvin.File, sink func(ledger.SourceRecor
 	defer done()
 	var rows []*T
 	var lines []int
+	var judged []judgedRow
 	judge := func() error {
 		var b *invoice.Book
 		if batch != nil {
@@ -401,24 +404,34 @@ func readKind[T csvin.Record](d Deps, f csvin.File, sink func(ledger.SourceRecor
 				return err
 			}
 		}
+		// The rows are judged in file order (each can depend on the ones
+		// before it); then their stored forms, which depend only on their
+		// own row and verdict, are encoded on every core; then they go to
+		// sink in file order.
+		judged = judged[:0]
 		for i, row := range rows {
 			bar.Add(1)
 			key, ref, values := ident(row)
 			out, rej, record := add(b, row, invoice.Source{File: f.Name, Line: lines[i]})
-			kept := out == invoice.Accepted || out == invoice.Held
-			raw, err := encodeRaw(*row, typedIfKept(out, record))
-			if err != nil {
-				return err
-			}
-			rec := ledger.SourceRecord{Kind: f.Kind, Key: key, Hash: invoice.Identity(values), Raw: raw, File: f.Name,
-				Line: int64(lines[i]), Status: statusOf(out)}
-			if kept {
+			rec := ledger.SourceRecord{Kind: f.Kind, Key: key, File: f.Name, Line: int64(lines[i]), Status: statusOf(out)}
+			if out == invoice.Accepted || out == invoice.Held {
 				rec.Ref = ref
 			}
 			if rej != nil {
 				rec.Rule, rec.Message = rej.Rule, rej.FullMessage()
 			}
-			if err := sink(rec); err != nil {
+			judged = append(judged, judgedRow{rec: rec, values: values, record: typedIfKept(out, record)})
+		}
+		if err := eachShare(len(judged), func(i int) error {
+			j := &judged[i]
+			raw, err := encodeRaw(*rows[i], j.record)
+			j.rec.Raw, j.rec.Hash = raw, invoice.Identity(j.values)
+			return err
+		}); err != nil {
+			return err
+		}
+		for i := range judged {
+			if err := sink(judged[i].rec); err != nil {
 				return err
 			}
 		}
@@ -465,6 +478,48 @@ func statusOf(o invoice.Outcome) string {
 func typedIfKept(out invoice.Outcome, record any) any {
 	if out == invoice.Accepted || out == invoice.Held {
 		return record
+	}
+	return nil
+}
+
+// judgedRow is a row's verdict before its stored form is encoded.
+type judgedRow struct {
+	rec    ledger.SourceRecord
+	values []string // the row's identity values
+	record any      // the typed record kept with it, or nil
+}
+
+// eachShare calls fn for 0…n-1, the indexes shared among as many goroutines
+// as there are cores, and returns the error of the lowest index that failed.
+// fn must touch only what belongs to its index.
+func eachShare(n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			// Contiguous shares: worker w takes [w·n/workers, (w+1)·n/workers).
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				if err := fn(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
