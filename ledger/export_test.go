@@ -33,3 +33,13 @@ func StatusQueries(l *Ledger, period string) []StatusQuery {
 		{"CountListed", l.rebind(countListed), []any{period}},
 	}
 }
+
+// PeriodQueries are the close's queries over a period's transactions:
+// numbering its invoices, reading its lines, tying its receivables.
+func PeriodQueries(l *Ledger, period string) []StatusQuery {
+	return []StatusQuery{
+		{"assignInvoices", l.assignQuery(), []any{period}},
+		{"InvoiceLines", l.rebind(l.selectLines()), []any{period}},
+		{"Unreceivables", l.unreceivablesQuery(), []any{period, period}},
+	}
+}

@@ -385,3 +385,54 @@ func TestPeriodsAndCutover(t *testing.T) {
 		}
 	})
 }
+
+// SQLite finds a period's transactions through txns_period (keyed by period
+// alone since migration 00008) and each line's invoice through the
+// invoices' unique key: no query of the close reads every transaction of
+// the ledger, or the period's transactions once per invoice.
+func TestCloseQueriesFindThePeriodByIndex(t *testing.T) {
+	ctx := context.Background()
+	l := openLedger(t, ledgertest.SQLite(t))
+	run := startRun(t, l)
+	var txns []ledger.Txn
+	for i := range 300 {
+		period := fmt.Sprintf("2026-%02d", 8+i%3)
+		txns = append(txns, charge(fmt.Sprintf("K/%d", i), fmt.Sprintf("C%d", i%40), "USD", period, int64(100+i), 10))
+	}
+	if _, err := l.Post(ctx, run, txns); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.ClosePeriod(ctx, "2026-09"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.DB().Exec(`ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	if err := l.DB().Select(&cols, `SELECT name FROM pragma_index_info('txns_period')`); err != nil || strings.Join(cols, ",") != "period" {
+		t.Fatalf("txns_period columns = %v, %v; want period (migration 00008)", cols, err)
+	}
+	for _, q := range ledger.PeriodQueries(l, "2026-10") {
+		rows, err := l.DB().Queryx(`EXPLAIN QUERY PLAN `+q.SQL, q.Args...)
+		if err != nil {
+			t.Fatalf("%s: %v", q.Name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		text := strings.Join(plan, "\n")
+		if !strings.Contains(text, "USING INDEX txns_period") || strings.Contains(text, "SCAN t\n") || strings.HasSuffix(text, "SCAN t") {
+			t.Errorf("%s reads txns without txns_period:\n%s", q.Name, text)
+		}
+		if strings.Contains(q.SQL, "JOIN invoices i") && !strings.Contains(text, "SEARCH i USING INDEX") {
+			t.Errorf("%s does not find each line's invoice by its key:\n%s", q.Name, text)
+		}
+	}
+}

@@ -151,20 +151,24 @@ func (t *Tx) assignInvoices(ctx context.Context, month string) error {
 	// Numbered in the database, in byte order of customer id then currency
 	// (byBytes) so both databases number alike whatever their collation:
 	// nothing here holds the month's invoices, however many.
+	_, err := t.tx.ExecContext(ctx, t.assignQuery(), month)
+	return err
+}
+
+func (r reader) assignQuery() string {
 	number := `printf('INV-%s-%06d', period, seq)`
-	if t.d == postgres {
+	if r.d == postgres {
 		number = `'INV-' || period || '-' || lpad(seq::text, greatest(6, length(seq::text)), '0')`
 	}
-	_, err := t.tx.ExecContext(ctx, t.rebind(`INSERT INTO invoices (`+strings.Join(invoiceColumns, ", ")+`)
-	SELECT `+number+`, period, seq, customer_id, currency, net, tax, gross, lines FROM (
+	return r.rebind(`INSERT INTO invoices (` + strings.Join(invoiceColumns, ", ") + `)
+	SELECT ` + number + `, period, seq, customer_id, currency, net, tax, gross, lines FROM (
 		SELECT period, customer_id, currency,
 			CAST(SUM(net) AS BIGINT) AS net, CAST(SUM(tax) AS BIGINT) AS tax,
 			CAST(SUM(gross) AS BIGINT) AS gross, COUNT(*) AS lines,
-			ROW_NUMBER() OVER (ORDER BY `+t.byBytes("customer_id")+`, `+t.byBytes("currency")+`) AS seq
+			ROW_NUMBER() OVER (ORDER BY ` + r.byBytes("customer_id") + `, ` + r.byBytes("currency") + `) AS seq
 		FROM txns WHERE period = ? AND invoiced
 		GROUP BY period, customer_id, currency
-	) g ORDER BY seq`), month)
-	return err
+	) g ORDER BY seq`)
 }
 
 var invoiceColumns = []string{"number", "period", "seq", "customer_id", "currency", "net", "tax", "gross", "lines"}

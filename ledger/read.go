@@ -196,7 +196,11 @@ type Unreceivable struct {
 func (r reader) Unreceivables(ctx context.Context, period string) iter.Seq2[Unreceivable, error] {
 	// One aggregate over both sides (a FULL JOIN of the two sums took
 	// SQLite 9 s at 100,000 order lines).
-	return rowsOf[Unreceivable](ctx, r.q, r.rebind(`SELECT customer_id, currency,
+	return rowsOf[Unreceivable](ctx, r.q, r.unreceivablesQuery(), period, period)
+}
+
+func (r reader) unreceivablesQuery() string {
+	return r.rebind(`SELECT customer_id, currency,
 		CAST(SUM(receivable) AS BIGINT) AS receivable, CAST(SUM(invoiced) AS BIGINT) AS invoiced
 	FROM (
 		SELECT t.customer_id, t.currency, p.amount AS receivable, 0 AS invoiced
@@ -207,7 +211,7 @@ func (r reader) Unreceivables(ctx context.Context, period string) iter.Seq2[Unre
 	) u
 	GROUP BY customer_id, currency
 	HAVING SUM(receivable) <> SUM(invoiced)
-	ORDER BY `+r.byBytes("customer_id")+`, `+r.byBytes("currency")), period, period)
+	ORDER BY ` + r.byBytes("customer_id") + `, ` + r.byBytes("currency"))
 }
 
 // Movement is the receivable movement of one customer and currency in a
