@@ -64,7 +64,7 @@ type page struct {
 // loadPage loads the order lines after afterID (at most pageSize), their
 // customers, cancellations and renewal records into a book that shares the
 // catalog and taxes of prices.
-func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID, unseenAfter int64) (*page, int64, error) {
+func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *customerCache, afterID, unseenAfter int64) (*page, int64, error) {
 	recs, last, err := d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
 	if err != nil || last == 0 {
 		return nil, afterID, err
@@ -77,7 +77,7 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, afterID, unseen
 		}
 		custIDs[i] = orders[i].CustomerID
 	}
-	b, err := pageCustomers(ctx, d.Ledger, prices, custIDs)
+	b, err := customers.book(ctx, d.Ledger, prices, custIDs)
 	if err != nil {
 		return nil, afterID, err
 	}
@@ -159,6 +159,62 @@ func pageCustomers(ctx context.Context, l recordReader, prices *invoice.Book, id
 	return b, nil
 }
 
+// customerCacheSize bounds a customerCache: ~200 bytes a customer, so at
+// most ~7 MiB however many customers the ledger has.
+var customerCacheSize = 1 << 15
+
+// customerCache remembers the customers, and the customer ids with no
+// accepted row, that earlier pages or batches of one job looked up, while
+// nothing can change them: a post's pages, an ingest's batches of order
+// lines (customers change only through a customers file, which never uses
+// one). Order lines name the same customers again and again: at 100,000
+// order lines a post or an ingest asked the ledger for ~60,000 customers
+// (10,000 distinct) and replayed each. It is bounded: when full, an
+// arbitrary entry makes room, so memory does not follow the customers.
+type customerCache struct {
+	m map[string]cachedCustomer
+}
+
+type cachedCustomer struct {
+	c  invoice.Customer
+	ok bool // false: no accepted row for the id
+}
+
+func newCustomerCache() *customerCache {
+	return &customerCache{m: make(map[string]cachedCustomer)}
+}
+
+// book is pageCustomers, asking l only for the ids not cached.
+func (k *customerCache) book(ctx context.Context, l recordReader, prices *invoice.Book, ids []string) (*invoice.Book, error) {
+	var missing []string
+	for _, id := range ids {
+		if _, ok := k.m[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	b, err := pageCustomers(ctx, l, prices, missing)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if e, ok := k.m[id]; ok {
+			if e.ok {
+				b.Ref.Customers[id] = e.c
+			}
+			continue
+		}
+		if len(k.m) >= customerCacheSize {
+			for old := range k.m { // map order: an arbitrary entry
+				delete(k.m, old)
+				break
+			}
+		}
+		c, ok := b.Ref.Customers[id]
+		k.m[id] = cachedCustomer{c: c, ok: ok}
+	}
+	return b, nil
+}
+
 // eachPlan is recompute-and-diff, a page of order lines at a time: the
 // schedule of every order line through asOf, less what the ledger already
 // holds, handed to fn page by page.
@@ -176,11 +232,12 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 	if err != nil {
 		return err
 	}
+	customers := newCustomerCache() // a post's customers do not change under it
 	for after := int64(0); ; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		pg, next, err := loadPage(ctx, d, prices, after, unseen)
+		pg, next, err := loadPage(ctx, d, prices, customers, after, unseen)
 		if err != nil || pg == nil {
 			return err
 		}

@@ -196,8 +196,14 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 	// customers its rows name, loaded from the ledger with the batch (the
 	// rows of earlier batches and files are there, flushed), not every
 	// customer at once.
+	// A customers file changes the customers batch by batch: its batches
+	// read them afresh. No other file changes them.
+	customers := newCustomerCache()
 	batchBook := func(customerIDs []string) (*invoice.Book, error) {
-		return pageCustomers(ctx, tx, ref, customerIDs)
+		if f.Kind == csvin.KindCustomers {
+			return pageCustomers(ctx, tx, ref, customerIDs)
+		}
+		return customers.book(ctx, tx, ref, customerIDs)
 	}
 	switch f.Kind {
 	case csvin.KindCustomers:

@@ -1,11 +1,16 @@
 package jobs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"sync/atomic"
 	"testing"
+
+	"cspbill/invoice"
+	"cspbill/jobs/csvin"
+	"cspbill/ledger"
 )
 
 // eachShare visits every index once, whatever the number of cores, and
@@ -38,5 +43,98 @@ func TestEachShareVisitsEveryIndexOnce(t *testing.T) {
 	}
 	if err := eachShare(3, func(int) error { return errors.New("x") }); err == nil {
 		t.Error("a failure was lost")
+	}
+}
+
+// fakeCustomers answers customer look-ups from rows and counts the ids it
+// was asked for.
+type fakeCustomers struct {
+	recs  map[string]ledger.SourceRecord
+	asked int
+}
+
+func (f *fakeCustomers) RecordsByKey(_ context.Context, kind string, keys []string) ([]ledger.SourceRecord, error) {
+	if kind != csvin.KindCustomers {
+		return nil, fmt.Errorf("asked for %s", kind)
+	}
+	var out []ledger.SourceRecord
+	for _, k := range keys {
+		f.asked++
+		if r, ok := f.recs[k]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func customerRecords(t *testing.T, n int) *fakeCustomers {
+	t.Helper()
+	f := &fakeCustomers{recs: map[string]ledger.SourceRecord{}}
+	for i := range n {
+		id := fmt.Sprintf("C%03d", i)
+		raw, err := encodeRaw(csvin.CustomerRow{CustomerID: id, Name: "Name " + id, Domain: id + ".example",
+			Country: "DE", Currency: "EUR"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.recs[id] = ledger.SourceRecord{ID: int64(i + 1), Kind: csvin.KindCustomers, Key: id, Raw: raw,
+			File: "customers.csv", Line: int64(i + 2), Status: ledger.Accepted}
+	}
+	return f
+}
+
+// A cached customer, or a cached absence, is not asked for again; every
+// book still holds exactly the known customers its ids name; and the cache
+// never holds more than its bound.
+func TestCustomerCacheAsksOnceAndStaysBounded(t *testing.T) {
+	ctx := context.Background()
+	prices := invoice.NewBook()
+	f := customerRecords(t, 40)
+	k := newCustomerCache()
+	check := func(ids []string) {
+		t.Helper()
+		b, err := k.book(ctx, f, prices, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, id := range ids {
+			c, ok := b.Ref.Customers[id]
+			if _, known := f.recs[id]; known {
+				want++
+				if !ok || c.ID != id || c.Name != "Name "+id || c.Currency.Code != "EUR" {
+					t.Fatalf("customer %s = %+v, %v", id, c, ok)
+				}
+			} else if ok {
+				t.Fatalf("unknown customer %s is in the book", id)
+			}
+		}
+		if len(b.Ref.Customers) != want {
+			t.Fatalf("book holds %d customers, want %d", len(b.Ref.Customers), want)
+		}
+	}
+	check([]string{"C001", "C002", "NOPE"})
+	if f.asked != 3 {
+		t.Fatalf("asked for %d ids, want 3", f.asked)
+	}
+	check([]string{"C002", "NOPE", "C001", "C003"})
+	if f.asked != 4 {
+		t.Fatalf("asked for %d ids after a second page, want 4 (only C003 is new)", f.asked)
+	}
+
+	defer func(n int) { customerCacheSize = n }(customerCacheSize)
+	customerCacheSize = 8
+	k = newCustomerCache()
+	for round := range 3 {
+		for i := 0; i < 40; i += 5 {
+			var ids []string
+			for j := i; j < i+5; j++ {
+				ids = append(ids, fmt.Sprintf("C%03d", (j+round*7)%40))
+			}
+			check(append(ids, "NOPE"))
+			if len(k.m) > customerCacheSize {
+				t.Fatalf("cache holds %d entries, bound %d", len(k.m), customerCacheSize)
+			}
+		}
 	}
 }
