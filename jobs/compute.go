@@ -196,12 +196,16 @@ func (k *customerCache) book(ctx context.Context, l recordReader, prices *invoic
 	if err != nil {
 		return nil, err
 	}
+	// Every cached id goes into the book before anything is evicted: an
+	// entry evicted first would be taken for a customer with no row.
 	for _, id := range ids {
-		if e, ok := k.m[id]; ok {
-			if e.ok {
-				b.Ref.Customers[id] = e.c
-			}
-			continue
+		if e, ok := k.m[id]; ok && e.ok {
+			b.Ref.Customers[id] = e.c
+		}
+	}
+	for _, id := range missing {
+		if _, ok := k.m[id]; ok {
+			continue // named twice
 		}
 		if len(k.m) >= customerCacheSize {
 			for old := range k.m { // map order: an arbitrary entry
@@ -209,7 +213,7 @@ func (k *customerCache) book(ctx context.Context, l recordReader, prices *invoic
 				break
 			}
 		}
-		c, ok := b.Ref.Customers[id]
+		c, ok := b.Ref.Customers[id] // as the ledger answered
 		k.m[id] = cachedCustomer{c: c, ok: ok}
 	}
 	return b, nil
