@@ -23,7 +23,7 @@ demo: build
 # ingest → post → close of N generated order lines, with the machine's ceilings
 # for the same work; the last line is "ratio end-to-end/ceilings: R".
 bench:
-	$(GO) run ./scripts/bench -n 1000000 -db postgres
+	$(GO) run ./scripts/bench -n 1000000 -db both
 
 bench-quick:
 	$(GO) run ./scripts/bench -n 100000 -db both
