@@ -18,7 +18,7 @@ import (
 // order lines, their cancellations and renewal records, and what the ledger
 // holds for them are in memory one page at a time, so memory does not grow
 // with the number of order lines.
-const pageSize = 5000
+var pageSize = 5000 // a var so tests can make pages small
 
 // loadReference rebuilds the reference data (customers, catalog, taxes) by
 // replaying the accepted rows through the same checks, in the order they
@@ -65,9 +65,17 @@ type page struct {
 // customers, cancellations and renewal records into a book that shares the
 // catalog and taxes of prices.
 func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *customerCache, afterID, unseenAfter int64) (*page, int64, error) {
-	recs, last, err := d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
-	if err != nil || last == 0 {
-		return nil, afterID, err
+	var recs []ledger.SourceRecord
+	var last int64
+	for len(recs) == 0 {
+		var err error
+		recs, last, err = d.Ledger.RecordPage(ctx, csvin.KindOrders, afterID, pageSize)
+		if err != nil || last == 0 {
+			return nil, afterID, err
+		}
+		// A page whose records were all rejected or seen (a resent file of
+		// pageSize identical rows) has nothing to compute: read on.
+		afterID = last
 	}
 	orders := make([]invoice.Order, len(recs))
 	custIDs := make([]string, len(recs))

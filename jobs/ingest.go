@@ -181,7 +181,7 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 }
 
 // ingestBatch is how many source records go to the database at once.
-const ingestBatch = 5000
+var ingestBatch = 5000 // a var so tests can make batches small
 
 // readFile reads one inbox file into sink. Reference rows (customers,
 // catalog, taxes) go through ref, which holds all of them. Order lines,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"cspbill/invoice"
 	"cspbill/jobs/csvin"
 	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
 )
 
 // eachShare visits every index once, whatever the number of cores, and
@@ -161,6 +163,58 @@ func TestCustomerCacheAsksOnceAndStaysBounded(t *testing.T) {
 			if len(k.m) > customerCacheSize {
 				t.Fatalf("cache holds %d entries, bound %d", len(k.m), customerCacheSize)
 			}
+		}
+	}
+}
+
+// The customer cache and the page and batch sizes change nothing a post or
+// an ingest leaves in the ledger: with pages of four order lines, batches of
+// three rows and a cache of one to three customers (evicting on almost
+// every look-up), the fixtures' two months give the same transactions and
+// the same record verdicts as in one page with every customer cached.
+// (Small pages found a post that panicked on a page whose order records
+// were all rejected or seen — a resent file of 5,000 identical rows would
+// have made one.)
+func TestCustomerCacheAndPagingChangeNothing(t *testing.T) {
+	ctx := context.Background()
+	defer func(p, b, c int) { pageSize, ingestBatch, customerCacheSize = p, b, c }(pageSize, ingestBatch, customerCacheSize)
+	run := func(page, batch, cache int) (map[string]string, []string) {
+		pageSize, ingestBatch, customerCacheSize = page, batch, cache
+		l, err := ledger.Open(ctx, ledgertest.SQLite(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		d := Deps{Ledger: l}
+		for _, step := range []struct {
+			inbox string
+			asOf  string
+		}{{"../fixtures/inbox", "2026-10-31"}, {"../fixtures/inbox-2026-11", "2026-11-30"}} {
+			if _, err := Ingest(ctx, d, step.inbox); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Post(ctx, d, invoice.MustDate(step.asOf), false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var verdicts []string
+		for r, err := range l.Records(ctx, ledger.RecordFilter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			verdicts = append(verdicts, fmt.Sprintf("%s:%d %s %s %s", r.File, r.Line, r.Status, r.Rule, r.Message))
+		}
+		return postedState(t, l), verdicts
+	}
+	wantTxns, wantVerdicts := run(5000, 5000, 1<<20)
+	if len(wantTxns) == 0 {
+		t.Fatal("nothing posted")
+	}
+	for _, cache := range []int{1, 2, 3} {
+		gotTxns, gotVerdicts := run(4, 3, cache)
+		diffStates(t, gotTxns, wantTxns)
+		if !reflect.DeepEqual(gotVerdicts, wantVerdicts) {
+			t.Errorf("cache %d: record verdicts differ:\n got %q\nwant %q", cache, gotVerdicts, wantVerdicts)
 		}
 	}
 }
