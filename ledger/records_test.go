@@ -188,7 +188,7 @@ func TestStatusQueriesUseThePartialStatusIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	var indexed []string
-	if err := l.DB().Select(&indexed, `SELECT indexdef FROM pg_indexes WHERE indexname = 'source_records_status'`); err != nil {
+	if err := l.DB().Select(&indexed, `SELECT indexdef FROM pg_indexes WHERE indexname = 'source_records_status' AND schemaname = current_schema()`); err != nil {
 		t.Fatal(err)
 	}
 	if len(indexed) != 1 || !strings.Contains(indexed[0], "WHERE (status = ANY (ARRAY['rejected'::text, 'held'::text]))") {
