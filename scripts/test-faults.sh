@@ -55,11 +55,31 @@ targets=$(grep -rlE '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' --include='*_tes
 		dir=$(dirname "$file")
 		sed -nE 's/^func (Fuzz[A-Za-z0-9_]*)\(f \*testing\.F\).*/\1/p' "$file" | sed "s|^|$dir |"
 	done | sort)
+#
+# Go before 1.27 can end a timed fuzz run with a bare "context deadline
+# exceeded" when the time is up while a worker is busy (a race in its fuzz
+# coordinator, golang/go#75804, seen here on a loaded machine): no input
+# failed and none is written. Such a run, and only such a run, is run once
+# more; any other failure, or the same again, fails.
+fuzz_once() { # dir name out
+	$GO test -run '^$' -fuzz "^${2}\$" -fuzztime "$FUZZTIME" "$1" >"$3" 2>&1
+}
+deadline_race() { # out
+	grep -q 'context deadline exceeded' "$1" &&
+		! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' "$1"
+}
 while read -r dir name; do
 	[ -n "$dir" ] || continue
 	echo "== $name ($dir), fuzztime $FUZZTIME"
 	out="$log/$name.out"
-	if $GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" "$dir" >"$out" 2>&1; then
+	ok=0
+	if fuzz_once "$dir" "$name" "$out"; then
+		ok=1
+	elif deadline_race "$out"; then
+		echo "$name: ended by Go's fuzz deadline race (golang/go#75804), no failing input; running it again"
+		fuzz_once "$dir" "$name" "$out" && ok=1
+	fi
+	if [ "$ok" -eq 1 ]; then
 		execs=$(grep -oE 'execs: [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+')
 		echo "$name: ok, ${execs:-?} executions in $FUZZTIME"
 		passed=$((passed + 1))
