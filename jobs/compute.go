@@ -183,8 +183,9 @@ var customerCacheSize = 1 << 13
 // one). Order lines name the same customers again and again: at 100,000
 // order lines a post or an ingest asked the ledger for ~60,000 customers
 // (10,000 distinct) and replayed each; with the cache, a 100k ingest
-// takes ~1 s less on SQLite and a post ~1.5 s less. It is bounded: when full, an
-// arbitrary entry makes room, so memory does not follow the customers.
+// takes ~1 s less on SQLite and a post ~1.5 s less. It is bounded: when
+// full, an arbitrary entry makes room, so memory does not follow the
+// customers.
 type customerCache struct {
 	m map[string]cachedCustomer
 }

@@ -195,9 +195,9 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 	// A batch's book shares the catalog and taxes of ref and holds the
 	// customers its rows name, loaded from the ledger with the batch (the
 	// rows of earlier batches and files are there, flushed), not every
-	// customer at once.
-	// A customers file changes the customers batch by batch: its batches
-	// read them afresh. No other file changes them.
+	// customer at once. Customers looked up are cached for the file's
+	// later batches, except in a customers file, which changes them batch
+	// by batch: its batches read them afresh.
 	customers := newCustomerCache()
 	batchBook := func(customerIDs []string) (*invoice.Book, error) {
 		if f.Kind == csvin.KindCustomers {
