@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,4 +196,71 @@ func TestPost_ALedgerWithoutAMarkIsLookedUp(t *testing.T) {
 		t.Fatal("nothing posted")
 	}
 	diffStates(t, postedState(t, run(true)), want)
+}
+
+// A file resent under another name repeats rows already accepted: every one
+// is seen, none is kept. When such rows fill a whole page (5,000 order
+// records), the post reads on past it; it once panicked there. The second
+// post posts nothing new, and the resent rows change nothing.
+func TestPost_AResentFileOfSeenRowsFillsAPage(t *testing.T) {
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	d := Deps{Ledger: l}
+	inbox := t.TempDir()
+	for _, name := range []string{"customers.csv", "catalog.csv", "taxes.csv"} {
+		b, err := os.ReadFile(filepath.Join("../fixtures/inbox", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(inbox, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var orders strings.Builder
+	orders.WriteString("order_id,line_no,order_date,customer_id,sku_id,term,billing_plan,quantity,subscription_id,auto_renew\n")
+	n := pageSize + 1
+	for i := range n {
+		fmt.Fprintf(&orders, "O-9%06d,1,2026-10-05T14:00:00Z,C001,WS2022-STD-PERP,none,one_time,1,,\n", i)
+	}
+	if err := os.WriteFile(filepath.Join(inbox, "orders-1.csv"), []byte(orders.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	asOf := invoice.MustDate("2026-10-31")
+	if _, err := Ingest(ctx, d, inbox); err != nil {
+		t.Fatal(err)
+	}
+	first, err := Post(ctx, d, asOf, false)
+	if err != nil || first.Posted != n { // one perpetual charge per line
+		t.Fatalf("first post: %d posted, %v; want %d", first.Posted, err, n)
+	}
+	want := postedState(t, l)
+
+	// The same rows again, under another name: a new file, every row seen.
+	if err := os.WriteFile(filepath.Join(inbox, "orders-2.csv"), []byte(orders.String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Ingest(ctx, d, inbox)
+	if err != nil || s.Read != n || s.Accepted != n || s.Rejected != 0 {
+		t.Fatalf("resent file: %+v, %v", s, err)
+	}
+	seen := 0
+	for r, err := range l.Records(ctx, ledger.RecordFilter{Kind: "orders", Status: ledger.Seen}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.File == "orders-2.csv" {
+			seen++
+		}
+	}
+	if seen != n {
+		t.Fatalf("%d rows of the resent file are seen, want %d", seen, n)
+	}
+	if s, err := Post(ctx, d, asOf, false); err != nil || s.Posted != 0 {
+		t.Fatalf("post after the resent file: %d posted, %v", s.Posted, err)
+	}
+	diffStates(t, postedState(t, l), want)
 }
