@@ -39,6 +39,9 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfiles := startProfiles()
+	if len(os.Args) > 1 {
+		limitMemory(os.Args[1])
+	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stopProfiles()
 	stop()
