@@ -14,9 +14,9 @@ func KnownAccounts(l *Ledger) int {
 	return len(l.accounts)
 }
 
-// StatusQuery is a query the ledger runs to find records by status, with
-// arguments, rebound for its database.
-type StatusQuery struct {
+// Query is a query the ledger runs, with its arguments, rebound for its
+// database: for tests that read its plan.
+type Query struct {
 	Name string
 	SQL  string
 	Args []any
@@ -24,9 +24,9 @@ type StatusQuery struct {
 
 // StatusQueries are the queries that find records by status: the close's
 // stamping, reading and listing of rejects.
-func StatusQueries(l *Ledger, period string) []StatusQuery {
+func StatusQueries(l *Ledger, period string) []Query {
 	q, args := l.recordsQuery(RecordFilter{Status: Rejected, Unreported: true})
-	return []StatusQuery{
+	return []Query{
 		{"MarkReported", l.rebind(markReported), []any{period}},
 		{"Records(rejected, unreported)", q, args},
 		{"Listed", l.listedQuery(), []any{period}},
@@ -36,8 +36,8 @@ func StatusQueries(l *Ledger, period string) []StatusQuery {
 
 // PeriodQueries are the close's queries over a period's transactions:
 // numbering its invoices, reading its lines, tying its receivables.
-func PeriodQueries(l *Ledger, period string) []StatusQuery {
-	return []StatusQuery{
+func PeriodQueries(l *Ledger, period string) []Query {
+	return []Query{
 		{"assignInvoices", l.assignQuery(), []any{period}},
 		{"InvoiceLines", l.rebind(l.selectLines()), []any{period}},
 		{"Unreceivables", l.unreceivablesQuery(), []any{period, period}},
