@@ -15,6 +15,18 @@ import (
 	"cspbill/ledger/ledgertest"
 )
 
+// sqliteDeps is a fresh SQLite ledger, closed when the test ends, and the
+// jobs' dependencies on it.
+func sqliteDeps(t *testing.T) (*ledger.Ledger, Deps) {
+	t.Helper()
+	l, err := ledger.Open(context.Background(), ledgertest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, Deps{Ledger: l}
+}
+
 // skewed is a period source that adds one minor unit to the first invoice
 // and its first line, consistently, so the files agree with themselves but
 // not with the ledger.
@@ -125,12 +137,7 @@ func TestClose_TieOutRefusesFilesThatDifferFromTheLedger(t *testing.T) {
 
 func TestPost_DryRunWritesNothingAndSecondPostPostsNothing(t *testing.T) {
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	d := Deps{Ledger: l}
+	l, d := sqliteDeps(t)
 	if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +173,7 @@ func TestPost_DryRunWritesNothingAndSecondPostPostsNothing(t *testing.T) {
 func TestPost_ALedgerWithoutAMarkIsLookedUp(t *testing.T) {
 	ctx := context.Background()
 	run := func(dropMark bool) *ledger.Ledger {
-		l, err := ledger.Open(ctx, ledgertest.SQLite(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { l.Close() })
-		d := Deps{Ledger: l}
+		l, d := sqliteDeps(t)
 		if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
 			t.Fatal(err)
 		}
@@ -204,12 +206,7 @@ func TestPost_ALedgerWithoutAMarkIsLookedUp(t *testing.T) {
 // post posts nothing new, and the resent rows change nothing.
 func TestPost_AResentFileOfSeenRowsFillsAPage(t *testing.T) {
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	d := Deps{Ledger: l}
+	l, d := sqliteDeps(t)
 	inbox := t.TempDir()
 	for _, name := range []string{"customers.csv", "catalog.csv", "taxes.csv"} {
 		b, err := os.ReadFile(filepath.Join("../fixtures/inbox", name))

@@ -13,7 +13,6 @@ import (
 	"cspbill/invoice"
 	"cspbill/jobs/csvin"
 	"cspbill/ledger"
-	"cspbill/ledger/ledgertest"
 )
 
 // eachShare visits every index once, whatever the number of cores, and
@@ -180,12 +179,7 @@ func TestCustomerCacheAndPagingChangeNothing(t *testing.T) {
 	defer func(p, b, c int) { pageSize, ingestBatch, customerCacheSize = p, b, c }(pageSize, ingestBatch, customerCacheSize)
 	run := func(page, batch, cache int) (map[string]string, []string) {
 		pageSize, ingestBatch, customerCacheSize = page, batch, cache
-		l, err := ledger.Open(ctx, ledgertest.SQLite(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		d := Deps{Ledger: l}
+		l, d := sqliteDeps(t)
 		for _, step := range []struct {
 			inbox string
 			asOf  string
