@@ -54,21 +54,27 @@ func startProfiles() (stop func()) {
 	}
 }
 
-// jobMemoryLimit is the soft limit on the Go runtime's memory for the jobs
-// whose working set does not grow with the data (ingest, post and close page
-// through it: at most ~50 MiB live at 100,000 order lines as at a million).
-// The garbage collector otherwise lets the heap grow to twice what was live
-// at its last collection, and over a run ten times longer it met a larger
-// peak (PostgreSQL post: 123 MiB at 100k, 154 MiB at 1M); with the limit it
-// collects sooner near the limit instead. Measured on a 100k post: 96 MiB
-// took the same time (PostgreSQL 13.6 s, SQLite 17.3–17.6 s against
-// 18.0 s) for 111 and 140 MiB instead of 123 and 160; 64 MiB made SQLite's
-// post 28% slower (collecting all the time). It is soft: were more memory
-// live, the program would use it and collect more often, never fail.
-// GOMEMLIMIT in the environment (a size, or off) overrides it.
-const jobMemoryLimit = 96 << 20
+// jobMemoryLimit is the memory the Go runtime may use before it collects,
+// for the jobs whose working set does not grow with the data (ingest, post
+// and close page through it: at most ~50 MiB live at 100,000 order lines as
+// at a million). Go's default collects whenever the heap doubles what was
+// live, so a peak that follows the live heap (123 MiB for a PostgreSQL post
+// at 100k, 154 MiB at 1M) and a collection every few megabytes allocated:
+// on this 2-core machine, which the database server shares, that was a
+// quarter of the post's own CPU. With the limit and no percentage trigger
+// (GOGC off), the runtime collects only near the limit, so the peak is the
+// limit, the same for any N. Measured on a PostgreSQL post at 100k (CPU of
+// the program, peak RSS): Go's default with 96 MiB 4.2 s, 111 MiB; 128 MiB
+// 3.5 s, 144 MiB; 192 MiB 3.1 s, 209 MiB; 256 MiB 3.0 s, 274 MiB. It is
+// soft: were more memory live, the program would use it and collect more
+// often (the runtime caps collection at half the CPU), never fail.
+// GOMEMLIMIT in the environment (a size, or off) overrides it and keeps
+// Go's collection trigger (GOGC, default 100); GOGC alone keeps the limit
+// and sets the trigger.
+const jobMemoryLimit = 192 << 20
 
-// limitMemory sets jobMemoryLimit for the commands it is for.
+// limitMemory sets jobMemoryLimit, and collection only near it, for the
+// commands it is for.
 func limitMemory(cmd string) {
 	switch cmd {
 	case "ingest", "post", "close":
@@ -79,4 +85,7 @@ func limitMemory(cmd string) {
 		return
 	}
 	debug.SetMemoryLimit(jobMemoryLimit)
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(-1)
+	}
 }

@@ -6,33 +6,51 @@ import (
 	"testing"
 )
 
-// ingest, post and close run under jobMemoryLimit unless GOMEMLIMIT says
-// otherwise; reconcile and the others keep Go's default (no limit).
+// ingest, post and close run under jobMemoryLimit and collect only near it,
+// unless GOMEMLIMIT says otherwise (then Go's trigger stays as GOGC says);
+// GOGC alone keeps the limit. reconcile and the others keep Go's defaults.
 func TestLimitMemoryOnlyForThePagedJobs(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	t.Setenv("GOMEMLIMIT", "") // restored after the test
-	os.Unsetenv("GOMEMLIMIT")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, v := range []string{"GOMEMLIMIT", "GOGC"} {
+		t.Setenv(v, "") // restored after the test
+		os.Unsetenv(v)
+	}
 	const none = int64(1<<63 - 1) // Go's default: no limit
+	const off = -1                // GOGC off: collect only near the limit
 	cases := []struct {
-		cmd, env string
-		want     int64
+		cmd, limitEnv, gcEnv string
+		limit                int64
+		percent              int
 	}{
-		{"ingest", "", jobMemoryLimit},
-		{"post", "", jobMemoryLimit},
-		{"close", "", jobMemoryLimit},
-		{"reconcile", "", none},
-		{"schedule", "", none},
-		{"demo", "", none},
-		{"post", "1GiB", none}, // the operator's GOMEMLIMIT stands (read by the runtime at start)
+		{"ingest", "", "", jobMemoryLimit, off},
+		{"post", "", "", jobMemoryLimit, off},
+		{"close", "", "", jobMemoryLimit, off},
+		{"reconcile", "", "", none, 100},
+		{"schedule", "", "", none, 100},
+		{"demo", "", "", none, 100},
+		// The operator's GOMEMLIMIT and GOGC stand (the runtime read them
+		// at start; here the defaults stand in for what it read).
+		{"post", "1GiB", "", none, 100},
+		{"post", "", "200", jobMemoryLimit, 100},
+		{"post", "off", "", none, 100},
 	}
 	for _, c := range cases {
 		debug.SetMemoryLimit(none)
-		if c.env != "" {
-			os.Setenv("GOMEMLIMIT", c.env)
+		debug.SetGCPercent(100)
+		for v, val := range map[string]string{"GOMEMLIMIT": c.limitEnv, "GOGC": c.gcEnv} {
+			if val == "" {
+				os.Unsetenv(v)
+			} else {
+				os.Setenv(v, val)
+			}
 		}
 		limitMemory(c.cmd)
-		if got := debug.SetMemoryLimit(-1); got != c.want {
-			t.Errorf("%s (GOMEMLIMIT %q): limit %d, want %d", c.cmd, c.env, got, c.want)
+		if got := debug.SetMemoryLimit(-1); got != c.limit {
+			t.Errorf("%s (GOMEMLIMIT %q, GOGC %q): limit %d, want %d", c.cmd, c.limitEnv, c.gcEnv, got, c.limit)
+		}
+		if got := debug.SetGCPercent(100); got != c.percent {
+			t.Errorf("%s (GOMEMLIMIT %q, GOGC %q): GC percent %d, want %d", c.cmd, c.limitEnv, c.gcEnv, got, c.percent)
 		}
 	}
 }
