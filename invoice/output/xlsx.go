@@ -3,12 +3,15 @@ package output
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 
@@ -97,6 +100,7 @@ type book struct {
 // rows') go in tmpDir ("": the system's).
 func newBook(limit int, tmpDir string) (*book, error) {
 	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
+	f.SetZipWriter(newStoringZip)
 	b := &book{f: f, tmp: tmpDir, rows: map[string]*rowSink{}, limit: limit, money: map[string]int{}, moneyLb: map[string]int{}}
 	err := f.SetSheetName("Sheet1", SummarySheet)
 	if err == nil {
@@ -403,10 +407,11 @@ func (s *summaryTable) close() error {
 // save writes the workbook and releases the rows' temporary files.
 // excelize's part of it is small — styles, theme, and sheets that hold
 // their header row only, the data rows being in the sinks — so excelize
-// builds it in memory. It writes the zip entries in map order, so they are
-// copied, entry by entry and still compressed, into the file in name order:
-// the same cells give the same bytes on every run. The copy puts each
-// sheet's data rows into it (sheetrows.go).
+// builds it in memory, its entries stored uncompressed (newStoringZip). It
+// writes them in map order, so they are copied, entry by entry, into the
+// file in name order and compressed there, once: the same cells give the
+// same bytes on every run. The copy puts each sheet's data rows into it
+// (sheetrows.go).
 func (b *book) save(path string) error {
 	defer b.discardRows()
 	var archive bytes.Buffer
@@ -424,9 +429,22 @@ func (b *book) save(path string) error {
 	return sortZip(zr, path, b.rows)
 }
 
+// storingZip is the zip writer excelize writes a workbook with: its entries
+// are stored, not compressed, since sortZip reads them back at once and
+// compresses each in the file it writes. (excelize compressing them first
+// cost as much again: with --per-customer, a workbook per invoice, that was
+// a third of the close.)
+type storingZip struct{ *zip.Writer }
+
+func newStoringZip(w io.Writer) excelize.ZipWriter { return storingZip{zip.NewWriter(w)} }
+
+func (z storingZip) Create(name string) (io.Writer, error) {
+	return z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+}
+
 // sortZip copies the zip archive zr to a new file dst with its entries in
-// name order ("[Content_Types].xml" stays first), putting the data rows of
-// each sheet named in rows into its sheet.
+// name order ("[Content_Types].xml" stays first), compressed, putting the
+// data rows of each sheet named in rows into its sheet.
 func sortZip(zr *zip.Reader, dst string, rows map[string]*rowSink) error {
 	paths, err := sheetPaths(zr)
 	if err != nil {
@@ -452,16 +470,7 @@ func sortZip(zr *zip.Reader, dst string, rows map[string]*rowSink) error {
 				}
 				continue
 			}
-			hdr := e.FileHeader
-			ew, err := zw.CreateRaw(&hdr)
-			if err != nil {
-				return err
-			}
-			r, err := e.OpenRaw()
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(ew, r); err != nil {
+			if err := deflateEntry(zw, e); err != nil {
 				return err
 			}
 		}
@@ -470,6 +479,91 @@ func sortZip(zr *zip.Reader, dst string, rows map[string]*rowSink) error {
 		}
 		return zw.Close()
 	})
+}
+
+// deflated is one entry's content and its compressed form.
+type deflated struct {
+	content []byte
+	hdr     zip.FileHeader // sizes and CRC-32 of the compressed form
+	data    []byte
+}
+
+// deflatedCache keeps the compressed form of the entries that recur alike
+// in every workbook (styles, theme, relationships, document properties), so
+// the per-customer workbooks of a close compress each only once. It holds
+// at most deflatedCacheSize small entries; when full it starts afresh.
+var deflatedCache struct {
+	sync.Mutex
+	m map[string]*deflated // by entry name
+}
+
+const (
+	deflatedCacheSize = 32
+	deflatedMaxBytes  = 64 << 10 // larger entries are not kept
+)
+
+// deflateLevel is archive/zip's own level for Deflate.
+const deflateLevel = 5
+
+// deflateEntry writes the stored entry e to zw, compressed.
+func deflateEntry(zw *zip.Writer, e *zip.File) error {
+	r, err := e.Open()
+	if err != nil {
+		return err
+	}
+	content, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		return err
+	}
+	d, err := deflateOnce(e.Name, content)
+	if err != nil {
+		return err
+	}
+	hdr := d.hdr // CreateRaw may change it
+	w, err := zw.CreateRaw(&hdr)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(d.data)
+	return err
+}
+
+// deflateOnce returns content compressed, from the cache when an entry of
+// that name had that content before.
+func deflateOnce(name string, content []byte) (*deflated, error) {
+	deflatedCache.Lock()
+	d := deflatedCache.m[name]
+	deflatedCache.Unlock()
+	if d != nil && bytes.Equal(d.content, content) {
+		return d, nil
+	}
+	var buf bytes.Buffer
+	fw, err := flate.NewWriter(&buf, deflateLevel)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fw.Write(content); err != nil {
+		return nil, err
+	}
+	if err := fw.Close(); err != nil {
+		return nil, err
+	}
+	d = &deflated{
+		content: content,
+		hdr: zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(content),
+			CompressedSize64: uint64(buf.Len()), UncompressedSize64: uint64(len(content))},
+		data: buf.Bytes(),
+	}
+	if len(content) <= deflatedMaxBytes {
+		deflatedCache.Lock()
+		if deflatedCache.m == nil || len(deflatedCache.m) >= deflatedCacheSize {
+			deflatedCache.m = map[string]*deflated{}
+		}
+		deflatedCache.m[name] = d
+		deflatedCache.Unlock()
+	}
+	return d, nil
 }
 
 func (b *book) discard() {
