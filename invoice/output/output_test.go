@@ -504,3 +504,40 @@ func TestStageSpillsRowsAndLeavesOnlyItsFiles(t *testing.T) {
 		t.Errorf("Lines sheet: %d rows, last %v", len(rows), rows[len(rows)-1])
 	}
 }
+
+// A per-customer file pair is closed on another goroutine while the next
+// invoices' lines are read. When one fails to close (here its customer's
+// folder is gone before its workbook is written), Stage fails with that
+// error, waits for the others, and leaves no staging folder and no file.
+func TestCustomerFileFailingToCloseFailsTheStage(t *testing.T) {
+	out := t.TempDir()
+	src := goldenSource()
+	var prev invoice.Line
+	removed := ""
+	src.onLine = func(l invoice.Line) {
+		// Only the per-customer pass has made the customer folders.
+		if removed == "" && prev.InvoiceNumber != "" && l.InvoiceNumber != prev.InvoiceNumber {
+			dirs, _ := filepath.Glob(filepath.Join(out, ".cspbill-staging-*", CustomersDir, prev.CustomerID))
+			if len(dirs) == 1 {
+				if err := os.RemoveAll(dirs[0]); err != nil {
+					t.Error(err)
+				}
+				removed = prev.InvoiceNumber
+			}
+		}
+		prev = l
+	}
+	st, err := Stage(context.Background(), out, "2026-10", src, Options{PerCustomer: true})
+	if removed == "" {
+		t.Fatal("the second pass never reached a second invoice")
+	}
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), removed+".xlsx") {
+		t.Fatalf("Stage = %v, want the failure to create %s.xlsx", err, removed)
+	}
+	if st != nil {
+		t.Error("Stage returned files with an error")
+	}
+	if left := entries(t, out); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}

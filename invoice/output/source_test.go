@@ -14,6 +14,8 @@ type memSource struct {
 	rejects    []invoice.RejectRow
 	failAfter  int
 	linePasses int // calls of Lines
+	// onLine, when set, runs before each line is given.
+	onLine func(l invoice.Line)
 	// later, when set, is what Headers gives from its second call on.
 	later        []invoice.Header
 	headerPasses int
@@ -50,6 +52,9 @@ func (s *memSource) Lines(fn func(invoice.Line) error) error {
 	for i, l := range s.lines {
 		if s.failAfter > 0 && i == s.failAfter {
 			return errBoom
+		}
+		if s.onLine != nil {
+			s.onLine(l)
 		}
 		if err := fn(l); err != nil {
 			return err

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"iter"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"cspbill/invoice"
 )
@@ -382,14 +385,20 @@ func (w *writer) discardWorkbook() {
 // writeCustomers writes customers/<customer_id>/<invoice_number>.csv and
 // .xlsx from one more pass over the lines, beside a pass over the headers
 // (every header has lines: writeInvoices checked). Each file is opened for
-// one invoice and closed before the next invoice's lines, so it can hold no
-// other lines.
+// one invoice and given all its lines before the next invoice's begin, so it
+// can hold no other lines. Closing an invoice's files (the CSV's flush and
+// sync, the workbook's zip) is most of the work, a few milliseconds a
+// workbook, and runs on another goroutine while the lines of the next
+// invoices are read: at most one file pair per core is closing at a time,
+// so what is held stays a few workbooks whatever the period's size.
 func (w *writer) writeCustomers() error {
 	root := filepath.Join(w.dir, CustomersDir)
 	if err := mkdir(root); err != nil {
 		return err
 	}
 	nextHeader, stopHeaders := pull(w.src.Headers)
+	closing, cctx := errgroup.WithContext(w.ctx)
+	closing.SetLimit(runtime.GOMAXPROCS(0))
 	var (
 		h     invoice.Header
 		open  bool // h's files are open
@@ -405,16 +414,20 @@ func (w *writer) writeCustomers() error {
 		}
 		open = false
 		base := CustomersDir + "/" + h.CustomerID + "/" + h.InvoiceNumber
-		err := out.close()
-		if err == nil {
-			err = tbl.close()
-		}
-		if err == nil {
-			err = b.save(w.path(base + ".xlsx"))
-		} else {
-			b.discard()
-		}
-		return err
+		out, b, tbl, path := out, b, tbl, w.path(base+".xlsx")
+		closing.Go(func() error {
+			err := out.close()
+			if err == nil {
+				err = tbl.close()
+			}
+			if err == nil {
+				err = b.save(path)
+			} else {
+				b.discard()
+			}
+			return err
+		})
+		return nil
 	}
 	start := func(l *invoice.Line) error {
 		var ok bool
@@ -457,8 +470,8 @@ func (w *writer) writeCustomers() error {
 		return nil
 	}
 	err := w.src.Lines(func(l invoice.Line) error {
-		if err := w.ctx.Err(); err != nil {
-			return err
+		if err := cctx.Err(); err != nil {
+			return err // cancelled, or a file failed to close: Wait says which
 		}
 		if count == w.lines {
 			return fmt.Errorf("%w: more than %d lines", ErrSourceChanged, w.lines)
@@ -489,6 +502,11 @@ func (w *writer) writeCustomers() error {
 	} else if open {
 		out.abort()
 		b.discard()
+	}
+	// Every file closed (or failed) before this returns: a failed stage is
+	// removed whole, with nothing still writing into it.
+	if cerr := closing.Wait(); cerr != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		err = cerr
 	}
 	if _, more := nextHeader(); more && err == nil {
 		err = fmt.Errorf("%w: a header past the last invoice with lines", ErrSourceChanged)
