@@ -3,9 +3,11 @@ package output
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -488,5 +490,46 @@ func TestRowSinkRefusesWhatItCannotEncode(t *testing.T) {
 		if err := s.row(2, []any{cell}); err == nil {
 			t.Errorf("%s: encoded", name)
 		}
+	}
+}
+
+// deflateOnce serves an entry's compressed form from its cache only for the
+// same name and the same content, and the cache stays bounded.
+func TestDeflateOnceServesOnlyTheSameContent(t *testing.T) {
+	inflate := func(d *deflated) string {
+		t.Helper()
+		b, err := io.ReadAll(flate.NewReader(bytes.NewReader(d.data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if crc32.ChecksumIEEE(b) != d.hdr.CRC32 || uint64(len(b)) != d.hdr.UncompressedSize64 || uint64(len(d.data)) != d.hdr.CompressedSize64 {
+			t.Errorf("%s: header %+v does not describe its data", d.hdr.Name, d.hdr)
+		}
+		return string(b)
+	}
+	styles := []byte(strings.Repeat("<style/>", 100))
+	a, err := deflateOnce("xl/styles.xml", styles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := deflateOnce("xl/styles.xml", slices.Clone(styles))
+	if again != a {
+		t.Error("the same content was compressed again")
+	}
+	other, _ := deflateOnce("xl/styles.xml", []byte("<other/>"))
+	if got := inflate(other); got != "<other/>" {
+		t.Errorf("other content under the same name inflates to %q", got)
+	}
+	elsewhere, _ := deflateOnce("xl/theme/theme1.xml", styles)
+	if elsewhere.hdr.Name != "xl/theme/theme1.xml" || inflate(elsewhere) != string(styles) {
+		t.Errorf("the same content under another name: %q", elsewhere.hdr.Name)
+	}
+	for i := range 3 * deflatedCacheSize {
+		if _, err := deflateOnce(fmt.Sprintf("xl/part%d.xml", i), []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(deflatedCache.m); n > deflatedCacheSize {
+		t.Errorf("cache holds %d entries, at most %d", n, deflatedCacheSize)
 	}
 }
