@@ -106,24 +106,17 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 	// The file's rows stream into the ledger in batches, inside one database
 	// transaction with the file's own row: all of it is loaded, or nothing.
 	var ferr error
-	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
+	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) (err error) {
 		if err := tx.PreferIndexes(ctx); err != nil {
 			return err
 		}
-		batch := make([]ledger.SourceRecord, 0, ingestBatch)
-		written, analyzeAt := 0, 4*ingestBatch
-		flush := func() error {
-			if err := tx.AddRecords(ctx, batch); err != nil {
-				return err
+		w := &recordWriter{ctx: ctx, tx: tx, analyzeAt: 4 * ingestBatch}
+		defer func() {
+			// Nothing may still be writing when the transaction ends.
+			if werr := w.wait(); err == nil {
+				err = werr
 			}
-			written += len(batch)
-			batch = batch[:0]
-			if written >= analyzeAt { // each time the file's rows double
-				analyzeAt *= 2
-				return tx.AnalyzeRecords(ctx)
-			}
-			return nil
-		}
+		}()
 		sink := func(r ledger.SourceRecord) error {
 			fc.Read++
 			switch r.Status {
@@ -136,16 +129,19 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 				fc.Accepted++
 			}
 			r.RunID = runID
-			batch = append(batch, r)
-			if len(batch) == cap(batch) {
-				return flush()
+			w.batch = append(w.batch, r)
+			// Files judged in batches write each batch when the next one
+			// begins (an order lines file, behind it); this bounds the
+			// others (catalog, taxes) and a file's unreadable rows.
+			if len(w.batch) >= 2*ingestBatch {
+				return w.flush()
 			}
 			return nil
 		}
-		if ferr = readFile(ctx, d, tx, f, book, sink, flush); ferr != nil {
+		if ferr = readFile(ctx, d, tx, f, book, sink, w); ferr != nil {
 			return ferr
 		}
-		if err := flush(); err != nil {
+		if err := w.flush(); err != nil {
 			return err
 		}
 		if err := d.hook("ingest:file-read:" + f.Name); err != nil {
@@ -183,6 +179,79 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 // ingestBatch is how many source records go to the database at once.
 var ingestBatch = 5000 // a var so tests can make batches small
 
+// recordWriter writes a file's source records to the ledger in batches,
+// inside the file's transaction. An order lines file's batch is written
+// behind: on another goroutine, while the program judges the next batch
+// (the database and the program took turns, each idle while the other
+// worked). That next batch's look-ups ran before the write began, so they
+// add the batch being written from memory (see pendingOrders). The
+// transaction is used by one goroutine at a time: every other use of it
+// waits for the write in flight first.
+type recordWriter struct {
+	ctx       context.Context
+	tx        *ledger.Tx
+	batch     []ledger.SourceRecord // being filled by the sink
+	spare     []ledger.SourceRecord // the last written batch's array, reused
+	writing   chan error            // the write in flight, nil if none
+	written   int
+	analyzeAt int
+}
+
+// wait waits for the write in flight and returns its error.
+func (w *recordWriter) wait() error {
+	if w.writing == nil {
+		return nil
+	}
+	err := <-w.writing
+	w.writing = nil
+	return err
+}
+
+// flush writes the batch now.
+func (w *recordWriter) flush() error {
+	if err := w.wait(); err != nil {
+		return err
+	}
+	err := w.write(w.batch)
+	w.batch = w.batch[:0]
+	return err
+}
+
+// write stores recs and, each time the file's rows have doubled, refreshes
+// the statistics the look-ups are planned on.
+func (w *recordWriter) write(recs []ledger.SourceRecord) error {
+	if err := w.tx.AddRecords(w.ctx, recs); err != nil {
+		return err
+	}
+	w.written += len(recs)
+	if w.written >= w.analyzeAt {
+		w.analyzeAt *= 2
+		return w.tx.AnalyzeRecords(w.ctx)
+	}
+	return nil
+}
+
+// number waits for the write in flight and gives the batch its ids; it is
+// what writeBehind writes next, and what the next look-ups must add.
+func (w *recordWriter) number() ([]ledger.SourceRecord, error) {
+	if err := w.wait(); err != nil {
+		return nil, err
+	}
+	return w.batch, w.tx.NumberRecords(w.ctx, w.batch)
+}
+
+// writeBehind starts writing the numbered batch on another goroutine; the
+// sink fills a fresh one meanwhile.
+func (w *recordWriter) writeBehind() {
+	recs := w.batch
+	w.batch, w.spare = w.spare[:0], recs
+	if len(recs) == 0 {
+		return
+	}
+	w.writing = make(chan error, 1)
+	go func() { w.writing <- w.write(recs) }()
+}
+
 // readFile reads one inbox file into sink. Reference rows (customers,
 // catalog, taxes) go through ref, which holds all of them. Order lines,
 // cancellations and renewal records go in batches: for each batch, the
@@ -191,7 +260,8 @@ var ingestBatch = 5000 // a var so tests can make batches small
 // count) and loaded into a book for that batch only, so memory does not grow
 // with the ledger or the file.
 func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *invoice.Book,
-	sink func(ledger.SourceRecord) error, flush func() error) error {
+	sink func(ledger.SourceRecord) error, w *recordWriter) error {
+	flush := w.flush
 	// A batch's book shares the catalog and taxes of ref and holds the
 	// customers its rows name, loaded from the ledger with the batch (the
 	// rows of earlier batches and files are there, flushed), not every
@@ -236,7 +306,8 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 		}, func(r *csvin.TaxRow) (string, string, []string) { return r.Country, "", rawTax(r).Values() })
 	case csvin.KindOrders:
 		return readKind(d, f, sink, func(rows []*csvin.OrderRow) (*invoice.Book, error) {
-			if err := flush(); err != nil {
+			pending, err := w.number()
+			if err != nil {
 				return nil, err
 			}
 			var keys, subs, custs []string
@@ -251,7 +322,11 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 			if err != nil {
 				return nil, err
 			}
-			return b, preloadOrders(ctx, tx, b, keys, subs)
+			if err := preloadOrders(ctx, tx, b, keys, subs, pending); err != nil {
+				return nil, err
+			}
+			w.writeBehind()
+			return b, nil
 		}, func(b *invoice.Book, r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			o, out, rej := b.AddOrder(rawOrder(r), src)
 			return out, rej, o
@@ -271,7 +346,7 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 			for _, r := range rows {
 				keys = append(keys, rawCancellation(r).Key())
 			}
-			if err := preloadOrders(ctx, tx, b, keys, nil); err != nil {
+			if err := preloadOrders(ctx, tx, b, keys, nil, nil); err != nil {
 				return nil, err
 			}
 			return b, preloadCancellations(ctx, tx, b, keys)
@@ -294,7 +369,7 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 			for _, r := range rows {
 				subs = append(subs, r.SubscriptionID)
 			}
-			if err := preloadOrders(ctx, tx, b, nil, subs); err != nil {
+			if err := preloadOrders(ctx, tx, b, nil, subs, nil); err != nil {
 				return nil, err
 			}
 			return b, preloadRenewals(ctx, tx, b, subs)
@@ -309,16 +384,20 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 }
 
 // preloadOrders puts the accepted order lines with one of keys, or one of
-// subs as subscription, into b.
-func preloadOrders(ctx context.Context, tx *ledger.Tx, b *invoice.Book, keys, subs []string) error {
+// subs as subscription, into b: those in the ledger, then those of pending,
+// records numbered but not yet written (after every stored one, as their
+// ids are).
+func preloadOrders(ctx context.Context, tx *ledger.Tx, b *invoice.Book, keys, subs []string, pending []ledger.SourceRecord) error {
 	byKey, err := tx.RecordsByKey(ctx, csvin.KindOrders, keys)
 	if err != nil {
 		return err
 	}
+	byKey = append(byKey, pendingOrders(pending, keys, func(r *ledger.SourceRecord) string { return r.Key })...)
 	bySub, err := tx.RecordsByRef(ctx, csvin.KindOrders, subs)
 	if err != nil {
 		return err
 	}
+	bySub = append(bySub, pendingOrders(pending, subs, func(r *ledger.SourceRecord) string { return r.Ref })...)
 	for _, rec := range append(byKey, bySub...) {
 		var o invoice.Order
 		if err := decodeRecord(rec, &o); err != nil {
@@ -328,6 +407,27 @@ func preloadOrders(ctx context.Context, tx *ledger.Tx, b *invoice.Book, keys, su
 		b.PutOrder(o, rec.Hash)
 	}
 	return nil
+}
+
+// pendingOrders is what RecordsByKey (col: the key) or RecordsByRef (col:
+// the ref) would return from pending once written: its accepted and held
+// order lines whose col is one of values, in id order.
+func pendingOrders(pending []ledger.SourceRecord, values []string, col func(*ledger.SourceRecord) string) []ledger.SourceRecord {
+	if len(pending) == 0 || len(values) == 0 {
+		return nil
+	}
+	want := make(map[string]bool, len(values))
+	for _, v := range values {
+		want[v] = true
+	}
+	var out []ledger.SourceRecord
+	for i := range pending {
+		r := &pending[i]
+		if r.Kind == csvin.KindOrders && (r.Status == ledger.Accepted || r.Status == ledger.Held) && want[col(r)] {
+			out = append(out, *r)
+		}
+	}
+	return out
 }
 
 func preloadCancellations(ctx context.Context, tx *ledger.Tx, b *invoice.Book, keys []string) error {

@@ -2,17 +2,23 @@ package jobs
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"cspbill/invoice"
 	"cspbill/jobs/csvin"
 	"cspbill/ledger"
+	"cspbill/ledger/ledgertest"
 )
 
 // eachShare visits every index once, whatever the number of cores, and
@@ -209,6 +215,93 @@ func TestCustomerCacheAndPagingChangeNothing(t *testing.T) {
 		diffStates(t, gotTxns, wantTxns)
 		if !reflect.DeepEqual(gotVerdicts, wantVerdicts) {
 			t.Errorf("cache %d: record verdicts differ:\n got %q\nwant %q", cache, gotVerdicts, wantVerdicts)
+		}
+	}
+}
+
+// An order lines file's batch is written while the next one is judged, so
+// the next batch's look-ups add it from memory. Rows that repeat or reuse
+// what the batch before them holds must be judged as if it were stored:
+// the same verdicts, records and ids as with one batch for the whole file.
+func TestIngestWriteBehindSeesTheBatchBeingWritten(t *testing.T) {
+	defer func(b int) { ingestBatch = b }(ingestBatch)
+	inbox := t.TempDir()
+	for _, name := range []string{"customers.csv", "catalog.csv", "taxes.csv"} {
+		b, err := os.ReadFile(filepath.Join("../fixtures/inbox", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(inbox, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open("../fixtures/inbox/orders.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With batches of two rows, each repeat below is in the batch after
+	// the row it repeats: judged while that row is being written.
+	head, first, second := rows[0], rows[1], rows[2]
+	conflicting := slices.Clone(second)
+	conflicting[slices.Index(head, "quantity")] = "99"
+	sameSub := slices.Clone(second)
+	sameSub[slices.Index(head, "order_id")] = "O-9999"
+	out := [][]string{head, first, second, first, sameSub, conflicting}
+	out = append(out, rows[3:]...)
+	var buf strings.Builder
+	w := csv.NewWriter(&buf)
+	w.WriteAll(out)
+	if err := os.WriteFile(filepath.Join(inbox, "orders.csv"), []byte(buf.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) { ingestTwiceAlike(t, db, inbox) })
+	}
+}
+
+// ingestTwiceAlike ingests inbox into two fresh ledgers of kind db, in one
+// batch and in batches of two rows, and compares every record.
+func ingestTwiceAlike(t *testing.T, db, inbox string) {
+	ctx := context.Background()
+	ingest := func(batch int) []string {
+		ingestBatch = batch
+		l, err := ledger.Open(ctx, ledgertest.URL(t, db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		if _, err := Ingest(ctx, Deps{Ledger: l}, inbox); err != nil {
+			t.Fatal(err)
+		}
+		var recs []string
+		for r, err := range l.Records(ctx, ledger.RecordFilter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, fmt.Sprintf("%d %s:%d %s %s %s %s %s", r.ID, r.File, r.Line, r.Status, r.Rule, r.Message, r.Hash, r.Raw))
+		}
+		return recs
+	}
+	want, got := ingest(5000), ingest(2)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("batches of 2 judged differently:\n got %q\nwant %q", got, want)
+	}
+	// The repeats were seen as repeats: lines 4 (identical), 5 (another
+	// order line with the subscription of line 3) and 6 (conflicting).
+	for _, r := range want {
+		if strings.Contains(r, " orders.csv:4 ") && !strings.Contains(r, " seen ") {
+			t.Errorf("identical resend not seen: %s", r)
+		}
+		if strings.Contains(r, " orders.csv:5 ") && !strings.Contains(r, " rejected ") {
+			t.Errorf("second order line of a subscription not rejected: %s", r)
+		}
+		if strings.Contains(r, " orders.csv:6 ") && !strings.Contains(r, " rejected ") {
+			t.Errorf("conflicting resend not rejected: %s", r)
 		}
 	}
 }

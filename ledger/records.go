@@ -149,32 +149,48 @@ func (l *Ledger) AddRecords(ctx context.Context, recs []SourceRecord) error {
 	return l.InTx(ctx, func(tx *Tx) error { return tx.AddRecords(ctx, recs) })
 }
 
-// AddRecords is Ledger.AddRecords inside an open transaction.
+// AddRecords is Ledger.AddRecords inside an open transaction. Records
+// numbered by NumberRecords keep their ids; the others get theirs here.
 func (t *Tx) AddRecords(ctx context.Context, recs []SourceRecord) error {
 	for i := range recs {
 		if !validStatus(recs[i].Status) {
 			return fmt.Errorf("%w: record %s:%d: status %q", ErrInvalid, recs[i].File, recs[i].Line, recs[i].Status)
 		}
 	}
-	ids, err := t.allocIDs(ctx, "source_records", len(recs))
-	if err != nil {
+	if err := t.NumberRecords(ctx, recs); err != nil {
 		return err
 	}
-	err = t.bulkInsert(ctx, "source_records", recordColumns, len(recs), func(n int, a []any) {
+	return t.bulkInsert(ctx, "source_records", recordColumns, len(recs), func(n int, a []any) {
 		r := &recs[n]
 		var reported any
 		if r.ReportedPeriod != "" {
 			reported = r.ReportedPeriod
 		}
-		a[0], a[1], a[2], a[3], a[4], a[5] = ids[n], r.Kind, r.Key, r.Hash, r.Raw, r.File
+		a[0], a[1], a[2], a[3], a[4], a[5] = r.ID, r.Kind, r.Key, r.Hash, r.Raw, r.File
 		a[6], a[7], a[8], a[9], a[10] = r.Line, r.Status, r.Rule, r.Message, r.Support
 		a[11], a[12], a[13] = r.RunID, reported, r.Ref
 	})
+}
+
+// NumberRecords gives the records without an id (ID 0) the ids AddRecords
+// will store them under, in order and above every id given before, so a
+// caller can name them before they are written. Write them (AddRecords)
+// before numbering or adding any other record: on SQLite an id is the
+// highest stored one plus one, free until then because one transaction
+// writes at a time; on PostgreSQL the ids are taken from the sequence.
+func (t *Tx) NumberRecords(ctx context.Context, recs []SourceRecord) error {
+	var todo []int
+	for i := range recs {
+		if recs[i].ID == 0 {
+			todo = append(todo, i)
+		}
+	}
+	ids, err := t.allocIDs(ctx, "source_records", len(todo))
 	if err != nil {
 		return err
 	}
-	for i := range recs {
-		recs[i].ID = ids[i]
+	for n, i := range todo {
+		recs[i].ID = ids[n]
 	}
 	return nil
 }
