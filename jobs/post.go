@@ -124,22 +124,13 @@ func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (i
 	if err := d.hook("post:prices-locked"); err != nil {
 		return 0, err
 	}
-	ids := make([]int64, 0, len(p.status))
-	for id := range p.status {
-		ids = append(ids, id)
+	changes := make([]ledger.Restatus, 0, len(p.status))
+	for id, ch := range p.status {
+		changes = append(changes, ledger.Restatus{ID: id, Status: ch.status, Rule: ch.rule, Message: ch.message, Support: ch.support})
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
-		ch := p.status[id]
-		var err error
-		if ch.status == ledger.Held {
-			err = tx.Hold(ctx, id, ch.rule, ch.message, ch.support)
-		} else {
-			err = tx.SetStatus(ctx, []int64{id}, ch.status, ch.rule, ch.message)
-		}
-		if err != nil {
-			return 0, err
-		}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].ID < changes[j].ID })
+	if err := tx.SetStatuses(ctx, changes); err != nil {
+		return 0, err
 	}
 	if err := d.hook("post:statuses"); err != nil {
 		return 0, err

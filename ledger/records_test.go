@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -250,4 +251,64 @@ func TestAnalyzeSamplesTheQueriedColumns(t *testing.T) {
 			t.Errorf("%s: statistics for %q, want %q", table, got, cols)
 		}
 	}
+}
+
+// SetStatuses holds a record with its support detail, and rejects or
+// accepts one with its detail unchanged, as Hold and SetStatus do; records
+// it does not name stay as they were. LockPrices keeps a term's first price,
+// within one call and across calls.
+func TestSetStatusesAndLockPricesInBulk(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		var recs []ledger.SourceRecord
+		for i := range 4 {
+			recs = append(recs, ledger.SourceRecord{Kind: "orders", Key: fmt.Sprintf("O-%d/1", i), Hash: "h", Raw: `{}`,
+				File: "orders.csv", Line: int64(i + 2), Status: ledger.Accepted, Support: `{"kept":true}`, RunID: run})
+		}
+		if err := l.AddRecords(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		err := l.InTx(ctx, func(tx *ledger.Tx) error {
+			if err := tx.SetStatuses(ctx, []ledger.Restatus{
+				{ID: recs[0].ID, Status: ledger.Held, Rule: "C4", Message: "held: no tax rate", Support: `{"held_as_of":"2026-10-31"}`},
+				{ID: recs[1].ID, Status: ledger.Rejected, Rule: "K2", Message: "bad", Support: "ignored"},
+				{ID: recs[3].ID, Status: ledger.Accepted},
+			}); err != nil {
+				return err
+			}
+			if err := tx.LockPrices(ctx, run, []ledger.TermPrice{{TermKey: "O-1/1/T0", UnitPrice: "10.00"},
+				{TermKey: "O-1/1/T0", UnitPrice: "11.00"}, {TermKey: "O-2/1/T0", UnitPrice: "20.00"}}); err != nil {
+				return err
+			}
+			return tx.LockPrices(ctx, run, []ledger.TermPrice{{TermKey: "O-2/1/T0", UnitPrice: "21.00"}, {TermKey: "O-3/1/T0", UnitPrice: "30.00"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for r, err := range l.Records(ctx, ledger.RecordFilter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s %s %s %s %s", r.Key, r.Status, r.Rule, r.Message, r.Support))
+		}
+		sameLines(t, "records", got, []string{
+			`O-0/1 held C4 held: no tax rate {"held_as_of":"2026-10-31"}`,
+			`O-1/1 rejected K2 bad {"kept":true}`,
+			`O-2/1 accepted   {"kept":true}`,
+			`O-3/1 accepted   {"kept":true}`,
+		})
+		var prices []string
+		for _, p := range collect(t, l.TermPrices(ctx)) {
+			prices = append(prices, p.TermKey+" "+p.UnitPrice)
+		}
+		sameLines(t, "term prices", prices, []string{"O-1/1/T0 10.00", "O-2/1/T0 20.00", "O-3/1/T0 30.00"})
+		if err := l.InTx(ctx, func(tx *ledger.Tx) error {
+			return tx.SetStatuses(ctx, []ledger.Restatus{{ID: recs[2].ID, Status: "lost"}})
+		}); !errors.Is(err, ledger.ErrInvalid) {
+			t.Errorf("unknown status: %v, want ErrInvalid", err)
+		}
+	})
 }

@@ -2,7 +2,10 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"strings"
+
+	"github.com/lib/pq"
 )
 
 // Report stamps the rejected records ids as listed by the close of period
@@ -30,4 +33,58 @@ func (t *Tx) Hold(ctx context.Context, id int64, rule, message, support string) 
 	_, err := t.tx.ExecContext(ctx, t.rebind(`UPDATE source_records SET status = ?, rule = ?, message = ?, support = ?
 		WHERE id = ?`), Held, rule, message, support, id)
 	return err
+}
+
+// Restatus is a record's new status: what Hold does for a held one (its
+// support detail with it), what SetStatus does for the others (their
+// support detail unchanged).
+type Restatus struct {
+	ID                             int64
+	Status, Rule, Message, Support string
+}
+
+// SetStatuses changes the statuses of many records at once. On PostgreSQL
+// it is one statement per lookupChunk records: an UPDATE a record cost a
+// round trip each, ~4% of a post's time on the server at 100,000 order
+// lines.
+func (t *Tx) SetStatuses(ctx context.Context, changes []Restatus) error {
+	for _, c := range changes {
+		if !validStatus(c.Status) {
+			return fmt.Errorf("%w: record %d: status %q", ErrInvalid, c.ID, c.Status)
+		}
+	}
+	if t.d != postgres {
+		for _, c := range changes {
+			var err error
+			if c.Status == Held {
+				err = t.Hold(ctx, c.ID, c.Rule, c.Message, c.Support)
+			} else {
+				err = t.SetStatus(ctx, []int64{c.ID}, c.Status, c.Rule, c.Message)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for off := 0; off < len(changes); off += lookupChunk {
+		chunk := changes[off:min(off+lookupChunk, len(changes))]
+		ids := make(pq.Int64Array, len(chunk))
+		var statuses, rules, messages, supports pq.StringArray
+		for i, c := range chunk {
+			ids[i] = c.ID
+			statuses, rules = append(statuses, c.Status), append(rules, c.Rule)
+			messages, supports = append(messages, c.Message), append(supports, c.Support)
+		}
+		// s.id = ANY($1) finds the records by primary key, whatever the
+		// planner guesses of the unnest's size.
+		_, err := t.tx.ExecContext(ctx, `UPDATE source_records s SET status = u.status, rule = u.rule,
+				message = u.message, support = CASE WHEN u.status = 'held' THEN u.support ELSE s.support END
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, status, rule, message, support)
+			WHERE s.id = ANY($1::bigint[]) AND s.id = u.id`, ids, statuses, rules, messages, supports)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
