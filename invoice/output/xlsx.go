@@ -489,21 +489,30 @@ type deflated struct {
 }
 
 // deflatedCache keeps the compressed form of the entries that recur alike
-// in every workbook (styles, theme, relationships, document properties), so
-// the per-customer workbooks of a close compress each only once. It holds
-// at most deflatedCacheSize small entries; when full it starts afresh.
+// in every workbook (styles, one per set of currencies, theme,
+// relationships, document properties), so the per-customer workbooks of a
+// close compress each only once. It holds at most deflatedVariants forms
+// of an entry (the oldest goes first) and deflatedCacheSize names; when it
+// has that many it starts afresh.
 var deflatedCache struct {
 	sync.Mutex
-	m map[string]*deflated // by entry name
+	m map[string][]*deflated // by entry name, oldest first
 }
 
 const (
 	deflatedCacheSize = 32
-	deflatedMaxBytes  = 64 << 10 // larger entries are not kept
+	deflatedVariants  = 8
+	deflatedMaxBytes  = 16 << 10 // larger entries are not kept
 )
 
 // deflateLevel is archive/zip's own level for Deflate.
 const deflateLevel = 5
+
+// flateWriters are reused: a new one allocates and clears ~1 MiB of tables.
+var flateWriters = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(io.Discard, deflateLevel)
+	return w
+}}
 
 // deflateEntry writes the stored entry e to zw, compressed.
 func deflateEntry(zw *zip.Writer, e *zip.File) error {
@@ -533,23 +542,24 @@ func deflateEntry(zw *zip.Writer, e *zip.File) error {
 // that name had that content before.
 func deflateOnce(name string, content []byte) (*deflated, error) {
 	deflatedCache.Lock()
-	d := deflatedCache.m[name]
+	for _, d := range deflatedCache.m[name] {
+		if bytes.Equal(d.content, content) {
+			deflatedCache.Unlock()
+			return d, nil
+		}
+	}
 	deflatedCache.Unlock()
-	if d != nil && bytes.Equal(d.content, content) {
-		return d, nil
-	}
 	var buf bytes.Buffer
-	fw, err := flate.NewWriter(&buf, deflateLevel)
-	if err != nil {
-		return nil, err
-	}
+	fw := flateWriters.Get().(*flate.Writer)
+	defer flateWriters.Put(fw)
+	fw.Reset(&buf)
 	if _, err := fw.Write(content); err != nil {
 		return nil, err
 	}
 	if err := fw.Close(); err != nil {
 		return nil, err
 	}
-	d = &deflated{
+	d := &deflated{
 		content: content,
 		hdr: zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(content),
 			CompressedSize64: uint64(buf.Len()), UncompressedSize64: uint64(len(content))},
@@ -557,10 +567,15 @@ func deflateOnce(name string, content []byte) (*deflated, error) {
 	}
 	if len(content) <= deflatedMaxBytes {
 		deflatedCache.Lock()
-		if deflatedCache.m == nil || len(deflatedCache.m) >= deflatedCacheSize {
-			deflatedCache.m = map[string]*deflated{}
+		m := deflatedCache.m
+		if m == nil || (len(m) >= deflatedCacheSize && m[name] == nil) {
+			m = map[string][]*deflated{}
+			deflatedCache.m = m
 		}
-		deflatedCache.m[name] = d
+		if len(m[name]) >= deflatedVariants {
+			m[name] = m[name][1:]
+		}
+		m[name] = append(m[name], d)
 		deflatedCache.Unlock()
 	}
 	return d, nil

@@ -520,6 +520,18 @@ func TestDeflateOnceServesOnlyTheSameContent(t *testing.T) {
 	if got := inflate(other); got != "<other/>" {
 		t.Errorf("other content under the same name inflates to %q", got)
 	}
+	if back, _ := deflateOnce("xl/styles.xml", styles); back != a {
+		t.Error("the first content was not kept beside the other")
+	}
+	for i := range deflatedVariants {
+		deflateOnce("xl/styles.xml", []byte(fmt.Sprintf("<v%d/>", i)))
+	}
+	if n := len(deflatedCache.m["xl/styles.xml"]); n != deflatedVariants {
+		t.Errorf("%d forms of one entry kept, want %d", n, deflatedVariants)
+	}
+	if back, _ := deflateOnce("xl/styles.xml", styles); back == a || inflate(back) != string(styles) {
+		t.Error("the oldest form was not the one dropped")
+	}
 	elsewhere, _ := deflateOnce("xl/theme/theme1.xml", styles)
 	if elsewhere.hdr.Name != "xl/theme/theme1.xml" || inflate(elsewhere) != string(styles) {
 		t.Errorf("the same content under another name: %q", elsewhere.hdr.Name)
@@ -530,6 +542,6 @@ func TestDeflateOnceServesOnlyTheSameContent(t *testing.T) {
 		}
 	}
 	if n := len(deflatedCache.m); n > deflatedCacheSize {
-		t.Errorf("cache holds %d entries, at most %d", n, deflatedCacheSize)
+		t.Errorf("cache holds %d names, at most %d", n, deflatedCacheSize)
 	}
 }
