@@ -73,19 +73,29 @@ func startProfiles() (stop func()) {
 // and sets the trigger.
 const jobMemoryLimit = 192 << 20
 
-// limitMemory sets jobMemoryLimit, and collection only near it, for the
-// commands it is for.
+// reconcileMemoryLimit is the soft limit on the Go runtime's memory for
+// reconcile, which holds a closed month's invoice lines and Partner Center's
+// rows whole (~1.2 KB live per line): at a million order lines (202,615
+// lines, 200,527 rows) ~240 MiB live and, with Go's default collection,
+// 680 MiB peak RSS; with this limit 437 MiB in the same time (11.6 s).
+// Collection stays Go's default (GOGC) below it; 320 MiB made it 60%
+// slower. GOMEMLIMIT in the environment overrides it.
+const reconcileMemoryLimit = 384 << 20
+
+// limitMemory sets the memory limit, and for the paged jobs collection
+// only near it, for the commands it is for.
 func limitMemory(cmd string) {
-	switch cmd {
-	case "ingest", "post", "close":
-	default:
-		return // reconcile reads a period whole; schedule and demo run it
-	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); set {
 		return
 	}
-	debug.SetMemoryLimit(jobMemoryLimit)
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(-1)
+	switch cmd {
+	case "ingest", "post", "close":
+		debug.SetMemoryLimit(jobMemoryLimit)
+		if _, set := os.LookupEnv("GOGC"); !set {
+			debug.SetGCPercent(-1)
+		}
+	case "reconcile":
+		debug.SetMemoryLimit(reconcileMemoryLimit)
 	}
+	// schedule and demo run the jobs in one process with Go's defaults.
 }

@@ -8,8 +8,9 @@ import (
 
 // ingest, post and close run under jobMemoryLimit and collect only near it,
 // unless GOMEMLIMIT says otherwise (then Go's trigger stays as GOGC says);
-// GOGC alone keeps the limit. reconcile and the others keep Go's defaults.
-func TestLimitMemoryOnlyForThePagedJobs(t *testing.T) {
+// GOGC alone keeps the limit. reconcile runs under reconcileMemoryLimit with
+// Go's trigger; schedule and demo keep Go's defaults.
+func TestLimitMemoryPerCommand(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	for _, v := range []string{"GOMEMLIMIT", "GOGC"} {
@@ -26,7 +27,8 @@ func TestLimitMemoryOnlyForThePagedJobs(t *testing.T) {
 		{"ingest", "", "", jobMemoryLimit, off},
 		{"post", "", "", jobMemoryLimit, off},
 		{"close", "", "", jobMemoryLimit, off},
-		{"reconcile", "", "", none, 100},
+		{"reconcile", "", "", reconcileMemoryLimit, 100},
+		{"reconcile", "1GiB", "", none, 100},
 		{"schedule", "", "", none, 100},
 		{"demo", "", "", none, 100},
 		// The operator's GOMEMLIMIT and GOGC stand (the runtime read them
