@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// ingest, post and close run under jobMemoryLimit and collect only near it,
-// unless GOMEMLIMIT says otherwise (then Go's trigger stays as GOGC says);
-// GOGC alone keeps the limit. reconcile runs under reconcileMemoryLimit with
+// ingest and post run under jobMemoryLimit and collect only near it, unless
+// GOMEMLIMIT says otherwise (then Go's trigger stays as GOGC says); GOGC
+// alone keeps the limit. close and reconcile run under their own limits with
 // Go's trigger; schedule and demo keep Go's defaults.
 func TestLimitMemoryPerCommand(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
@@ -26,7 +26,7 @@ func TestLimitMemoryPerCommand(t *testing.T) {
 	}{
 		{"ingest", "", "", jobMemoryLimit, off},
 		{"post", "", "", jobMemoryLimit, off},
-		{"close", "", "", jobMemoryLimit, off},
+		{"close", "", "", closeMemoryLimit, 100},
 		{"reconcile", "", "", reconcileMemoryLimit, 100},
 		{"reconcile", "1GiB", "", none, 100},
 		{"schedule", "", "", none, 100},
