@@ -27,6 +27,23 @@ func sqliteDeps(t *testing.T) (*ledger.Ledger, Deps) {
 	return l, Deps{Ledger: l}
 }
 
+// referenceInbox is a temporary inbox holding the fixtures' customers,
+// catalog and taxes, for a test to add order lines to.
+func referenceInbox(t *testing.T) string {
+	t.Helper()
+	inbox := t.TempDir()
+	for _, name := range []string{"customers.csv", "catalog.csv", "taxes.csv"} {
+		b, err := os.ReadFile(filepath.Join("../fixtures/inbox", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(inbox, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return inbox
+}
+
 // skewed is a period source that adds one minor unit to the first invoice
 // and its first line, consistently, so the files agree with themselves but
 // not with the ledger.
@@ -207,16 +224,7 @@ func TestPost_ALedgerWithoutAMarkIsLookedUp(t *testing.T) {
 func TestPost_AResentFileOfSeenRowsFillsAPage(t *testing.T) {
 	ctx := context.Background()
 	l, d := sqliteDeps(t)
-	inbox := t.TempDir()
-	for _, name := range []string{"customers.csv", "catalog.csv", "taxes.csv"} {
-		b, err := os.ReadFile(filepath.Join("../fixtures/inbox", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(inbox, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	inbox := referenceInbox(t)
 	var orders strings.Builder
 	orders.WriteString("order_id,line_no,order_date,customer_id,sku_id,term,billing_plan,quantity,subscription_id,auto_renew\n")
 	n := pageSize + 1

@@ -225,16 +225,7 @@ func TestCustomerCacheAndPagingChangeNothing(t *testing.T) {
 // the same verdicts, records and ids as with one batch for the whole file.
 func TestIngestWriteBehindSeesTheBatchBeingWritten(t *testing.T) {
 	defer func(b int) { ingestBatch = b }(ingestBatch)
-	inbox := t.TempDir()
-	for _, name := range []string{"customers.csv", "catalog.csv", "taxes.csv"} {
-		b, err := os.ReadFile(filepath.Join("../fixtures/inbox", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(inbox, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	inbox := referenceInbox(t)
 	f, err := os.Open("../fixtures/inbox/orders.csv")
 	if err != nil {
 		t.Fatal(err)
