@@ -33,8 +33,9 @@ func (t *Tx) LockPrices(ctx context.Context, runID string, prices []TermPrice) e
 		for i, p := range prices {
 			keys[i], units[i] = p.TermKey, p.UnitPrice
 		}
+		// In the given order, so a term given twice keeps its first price.
 		_, err := t.tx.ExecContext(ctx, `INSERT INTO term_prices (term_key, unit_price, run_id)
-			SELECT k, u, $3 FROM unnest($1::text[], $2::text[]) AS p(k, u)
+			SELECT k, u, $3 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(k, u, n) ORDER BY n
 			ON CONFLICT (term_key) DO NOTHING`, pq.StringArray(keys), pq.StringArray(units), runID)
 		return err
 	}

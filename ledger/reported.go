@@ -79,7 +79,7 @@ func (t *Tx) SetStatuses(ctx context.Context, changes []Restatus) error {
 		// s.id = ANY($1) finds the records by primary key, whatever the
 		// planner guesses of the unnest's size.
 		_, err := t.tx.ExecContext(ctx, `UPDATE source_records s SET status = u.status, rule = u.rule,
-				message = u.message, support = CASE WHEN u.status = 'held' THEN u.support ELSE s.support END
+				message = u.message, support = CASE WHEN u.status = '`+Held+`' THEN u.support ELSE s.support END
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(id, status, rule, message, support)
 			WHERE s.id = ANY($1::bigint[]) AND s.id = u.id`, ids, statuses, rules, messages, supports)
 		if err != nil {
