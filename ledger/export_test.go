@@ -1,5 +1,7 @@
 package ledger
 
+import "context"
+
 // SetAccountCache bounds the sets of known account names at n until restore.
 func SetAccountCache(n int) (restore func()) {
 	old := accountCache
@@ -42,4 +44,10 @@ func PeriodQueries(l *Ledger, period string) []Query {
 		{"InvoiceLines", l.rebind(l.selectLines()), []any{period}},
 		{"Unreceivables", l.unreceivablesQuery(), []any{period, period}},
 	}
+}
+
+// EndOwnBackend ends the PostgreSQL backend serving t, as a server restart
+// or a dropped network would; its own statement fails with the backend.
+func (t *Tx) EndOwnBackend(ctx context.Context) {
+	t.tx.ExecContext(ctx, `SELECT pg_terminate_backend(pg_backend_pid())`)
 }

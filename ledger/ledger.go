@@ -317,7 +317,8 @@ func connLost(err error) bool {
 		return class == "08" || class == "57"
 	}
 	var ne *net.OpError
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.As(err, &ne)
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, errBrokenCopy) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.As(err, &ne)
 }
 
 // isKeyViolation reports whether err is the UNIQUE business key of txns

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"iter"
 	"runtime"
@@ -570,39 +571,57 @@ const copyChunk = 256 << 10
 // commits or rolls back with it.
 func (t *Tx) copyIn(ctx context.Context, table string, cols []string, n int, fill func(row int, args []any)) error {
 	return t.conn.Raw(func(dc any) error {
-		prep, ok := dc.(driver.ConnPrepareContext)
-		if !ok {
-			return fmt.Errorf("driver %T cannot prepare COPY", dc)
+		err := t.copyRows(ctx, dc, table, cols, n, fill)
+		// database/sql closes a connection whose Raw callback returns
+		// driver.ErrBadConn, and closing waits for the transaction open on
+		// it, which waits for this call: the job would hang for good. The
+		// error is passed on without ErrBadConn in its chain; the
+		// transaction's rollback then discards the connection.
+		if errors.Is(err, driver.ErrBadConn) {
+			return fmt.Errorf("%w: %v", errBrokenCopy, err)
 		}
-		st, err := prep.PrepareContext(ctx, `COPY `+table+` (`+strings.Join(cols, ", ")+`) FROM STDIN`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		cp, ok := st.(copyData)
-		if !ok {
-			return fmt.Errorf("driver statement %T has no CopyData", st)
-		}
-		args := make([]any, len(cols))
-		buf := make([]byte, 0, copyChunk+4096)
-		for r := range n {
-			fill(r, args)
-			if buf, err = appendCopyRow(buf, args); err != nil {
-				return fmt.Errorf("row %d: %w", r, err)
-			}
-			if len(buf) >= copyChunk || r == n-1 {
-				// CopyData ends what it is given with a newline itself.
-				if _, err := cp.CopyData(ctx, string(buf[:len(buf)-1])); err != nil {
-					return err
-				}
-				buf = buf[:0]
-			}
-		}
-		// lib/pq's copyin has no ExecContext: Exec(nil) ends the COPY and
-		// reports its errors.
-		_, err = st.Exec(nil)
 		return err
 	})
+}
+
+// errBrokenCopy is a COPY's driver.ErrBadConn, renamed (see copyIn); it
+// means the connection broke (connLost).
+var errBrokenCopy = errors.New("the connection broke during a COPY")
+
+// copyRows is copyIn's work on the transaction's driver connection dc.
+func (t *Tx) copyRows(ctx context.Context, dc any, table string, cols []string, n int, fill func(row int, args []any)) error {
+	prep, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return fmt.Errorf("driver %T cannot prepare COPY", dc)
+	}
+	st, err := prep.PrepareContext(ctx, `COPY `+table+` (`+strings.Join(cols, ", ")+`) FROM STDIN`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cp, ok := st.(copyData)
+	if !ok {
+		return fmt.Errorf("driver statement %T has no CopyData", st)
+	}
+	args := make([]any, len(cols))
+	buf := make([]byte, 0, copyChunk+4096)
+	for r := range n {
+		fill(r, args)
+		if buf, err = appendCopyRow(buf, args); err != nil {
+			return fmt.Errorf("row %d: %w", r, err)
+		}
+		if len(buf) >= copyChunk || r == n-1 {
+			// CopyData ends what it is given with a newline itself.
+			if _, err := cp.CopyData(ctx, string(buf[:len(buf)-1])); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	// lib/pq's copyin has no ExecContext: Exec(nil) ends the COPY and
+	// reports its errors.
+	_, err = st.Exec(nil)
+	return err
 }
 
 // appendCopyRow appends one row in COPY's text format: tab-separated, \N

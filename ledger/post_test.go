@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"cspbill/ledger"
 	"cspbill/ledger/ledgertest"
@@ -473,4 +474,34 @@ func TestLargeBatchReportsItsFirstBadTxn(t *testing.T) {
 			t.Fatalf("Post = %+v, %v; want 5000 posted", res, err)
 		}
 	})
+}
+
+// A COPY on a connection that broke inside a transaction fails with
+// ErrConnLost; it once hung for good (database/sql closing the connection
+// waited for the transaction, which waited for the COPY). The transaction
+// here ends its own backend, then copies.
+func TestCopyOnALostConnectionFailsInsteadOfHanging(t *testing.T) {
+	ctx := context.Background()
+	l := openLedger(t, ledgertest.Postgres(t))
+	run := startRun(t, l)
+	done := make(chan error, 1)
+	go func() {
+		done <- l.InTx(ctx, func(tx *ledger.Tx) error {
+			tx.EndOwnBackend(ctx)
+			// A COPY first thing (Post would fail sooner, on its lock).
+			return tx.LockNewPrices(ctx, run, []ledger.TermPrice{{TermKey: "O-1/1/T0", UnitPrice: "10.00"}})
+		})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ledger.ErrConnLost) {
+			t.Fatalf("COPY on a lost connection: %v, want ErrConnLost", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("COPY on a lost connection still waiting after 30 s: hung")
+	}
+	// The ledger goes on with a fresh connection.
+	if _, err := l.Post(ctx, run, []ledger.Txn{charge("K1", "C1", "USD", "2026-10", 1000, 100)}); err != nil {
+		t.Fatalf("post after the lost connection: %v", err)
+	}
 }

@@ -44,3 +44,16 @@ func (t *Tx) LockPrices(ctx context.Context, runID string, prices []TermPrice) e
 			args[0], args[1], args[2] = prices[row].TermKey, prices[row].UnitPrice, runID
 		})
 }
+
+// LockNewPrices is LockPrices for terms the caller has just looked up and
+// found unlocked while holding Lock, as PostNew is for keys: the prices are
+// written as they are (COPY on PostgreSQL), and a term locked after all, or
+// given twice, fails on the primary key, so nothing of the transaction is
+// written. (INSERT … ON CONFLICT checked each price before inserting it:
+// 5.2 s of a million order lines' post on the server, for ~1.1M prices.)
+func (t *Tx) LockNewPrices(ctx context.Context, runID string, prices []TermPrice) error {
+	return t.bulkInsert(ctx, "term_prices", []string{"term_key", "unit_price", "run_id"}, len(prices),
+		func(row int, args []any) {
+			args[0], args[1], args[2] = prices[row].TermKey, prices[row].UnitPrice, runID
+		})
+}
