@@ -118,7 +118,7 @@ func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (i
 	if err := d.hook("post:posted"); err != nil {
 		return 0, err
 	}
-	if err := tx.LockPrices(ctx, runID, p.prices); err != nil {
+	if err := tx.LockNewPrices(ctx, runID, p.prices); err != nil { // compute looked every term up, under the lock
 		return 0, err
 	}
 	if err := d.hook("post:prices-locked"); err != nil {
