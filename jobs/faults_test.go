@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -309,4 +310,84 @@ func wantRunsRecorded(t *testing.T, l *ledger.Ledger, command, outcome string) {
 	if !found {
 		t.Errorf("job_runs has no %s run with outcome %s", command, outcome)
 	}
+}
+
+// The connection is cut while an order lines batch is being written behind
+// the next one's judging: the ingest fails saying so, loads nothing of the
+// file, and the next run loads it as an uninterrupted run does.
+func TestFault_ConnectionCutDuringIngest(t *testing.T) {
+	ctx := context.Background()
+	defer func(b int) { ingestBatch = b }(ingestBatch)
+	ingestBatch = 4 // several batches of the fixtures' order lines
+
+	records := func(l *ledger.Ledger) []string {
+		t.Helper()
+		var out []string
+		for r, err := range l.Records(ctx, ledger.RecordFilter{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s:%d %s %s %s %s %s", r.File, r.Line, r.Status, r.Rule, r.Message, r.Hash, r.Raw))
+		}
+		return out
+	}
+	ref, err := ledger.Open(ctx, ledgertest.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	if _, err := Ingest(ctx, Deps{Ledger: ref}, "../fixtures/inbox"); err != nil {
+		t.Fatal(err)
+	}
+	want := records(ref)
+
+	raw, app := faultLedger(t)
+	kill := killer(t, app)
+	l, err := ledger.Open(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	batches, killed := 0, 0
+	d := Deps{Ledger: l, Hook: func(point string) error {
+		if point == "ingest:batch-behind:orders.csv" {
+			if batches++; batches == 2 && killed == 0 {
+				n, err := kill()
+				if err != nil {
+					return err
+				}
+				killed = n
+			}
+		}
+		return nil
+	}}
+	_, err = Ingest(ctx, d, "../fixtures/inbox")
+	if killed == 0 {
+		t.Fatal("no backend of the run was terminated while a batch was written behind")
+	}
+	wantConnectionLost(t, err)
+	for _, f := range collectFiles(t, l) {
+		if f == "orders.csv" {
+			t.Fatal("the cut ingest recorded orders.csv as loaded")
+		}
+	}
+	if _, err := Ingest(ctx, Deps{Ledger: l}, "../fixtures/inbox"); err != nil {
+		t.Fatalf("the ingest after the cut: %v", err)
+	}
+	if got := records(l); !reflect.DeepEqual(got, want) {
+		t.Errorf("records after the cut and a re-run differ from an uninterrupted run:\n got %q\nwant %q", got, want)
+	}
+}
+
+// collectFiles names the inbox files l has loaded.
+func collectFiles(t *testing.T, l *ledger.Ledger) []string {
+	t.Helper()
+	var names []string
+	for f, err := range l.Files(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, f.Name)
+	}
+	return names
 }

@@ -326,7 +326,7 @@ func readFile(ctx context.Context, d Deps, tx *ledger.Tx, f csvin.File, ref *inv
 				return nil, err
 			}
 			w.writeBehind()
-			return b, nil
+			return b, d.hook("ingest:batch-behind:" + f.Name)
 		}, func(b *invoice.Book, r *csvin.OrderRow, src invoice.Source) (invoice.Outcome, *invoice.Reject, any) {
 			o, out, rej := b.AddOrder(rawOrder(r), src)
 			return out, rej, o

@@ -18,12 +18,13 @@ import (
 // posted twice, no half file published.
 func TestE2E_KilledPartwayCompletesNextRun(t *testing.T) {
 	// Every point where a job can be killed: each file of ingest before and
-	// after its commit, and each step of post and close.
+	// after its commit, an order lines batch being written behind the next,
+	// and each step of post and close.
 	points := []string{"ingest:start"}
 	for _, f := range []string{"customers", "catalog", "taxes", "orders", "cancellations", "renewals"} {
 		points = append(points, "ingest:file-read:"+f+".csv", "ingest:file:"+f+".csv")
 	}
-	points = append(points, "ingest:finishing",
+	points = append(points, "ingest:batch-behind:orders.csv", "ingest:finishing",
 		"post:start", "post:computed", "post:posted", "post:prices-locked", "post:statuses", "post:committed", "post:finishing",
 		"close:start", "close:computed", "close:before-lock", "close:locked", "close:committed", "close:staged",
 		"close:before-publish", "close:published", "close:finishing")
