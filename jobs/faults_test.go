@@ -78,6 +78,36 @@ func killer(t *testing.T, app string) func() (int, error) {
 	}
 }
 
+// ingestedReference is a fresh PostgreSQL ledger with the fixtures'
+// inbox ingested, closed when the test ends: what an uninterrupted run
+// gives, to compare with.
+func ingestedReference(t *testing.T) *ledger.Ledger {
+	t.Helper()
+	ref, err := ledger.Open(context.Background(), ledgertest.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Close() })
+	if _, err := Ingest(context.Background(), Deps{Ledger: ref}, "../fixtures/inbox"); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// killableLedger is a fresh PostgreSQL ledger, closed when the test ends,
+// and kill, which terminates its backends (see killer).
+func killableLedger(t *testing.T) (*ledger.Ledger, func() (int, error)) {
+	t.Helper()
+	raw, app := faultLedger(t)
+	kill := killer(t, app)
+	l, err := ledger.Open(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, kill
+}
+
 // postedState is a ledger's transactions, key → amounts and period, for
 // comparing two ledgers.
 func postedState(t *testing.T, l *ledger.Ledger) map[string]string {
@@ -145,14 +175,7 @@ func TestFault_ConnectionCutDuringPost(t *testing.T) {
 	asOf := invoice.MustDate("2026-10-31")
 
 	// The reference: the same input posted without interruption.
-	ref, err := ledger.Open(ctx, ledgertest.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close()
-	if _, err := Ingest(ctx, Deps{Ledger: ref}, "../fixtures/inbox"); err != nil {
-		t.Fatal(err)
-	}
+	ref := ingestedReference(t)
 	if _, err := Post(ctx, Deps{Ledger: ref}, asOf, false); err != nil {
 		t.Fatal(err)
 	}
@@ -161,13 +184,7 @@ func TestFault_ConnectionCutDuringPost(t *testing.T) {
 		t.Fatal("the reference run posted nothing")
 	}
 
-	raw, app := faultLedger(t)
-	kill := killer(t, app)
-	l, err := ledger.Open(ctx, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, kill := killableLedger(t)
 	if _, err := Ingest(ctx, Deps{Ledger: l}, "../fixtures/inbox"); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +199,7 @@ func TestFault_ConnectionCutDuringPost(t *testing.T) {
 		}
 		return nil
 	}}
-	_, err = Post(ctx, d, asOf, false)
+	_, err := Post(ctx, d, asOf, false)
 	if killed == 0 {
 		t.Fatal("no backend of the run was terminated at post:posted")
 	}
@@ -211,27 +228,14 @@ func TestFault_ConnectionCutDuringClose(t *testing.T) {
 	ctx := context.Background()
 	oct, _ := invoice.ParseMonth("2026-10")
 
-	ref, err := ledger.Open(ctx, ledgertest.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close()
+	ref := ingestedReference(t)
 	refOut := t.TempDir()
-	if _, err := Ingest(ctx, Deps{Ledger: ref}, "../fixtures/inbox"); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := Close(ctx, Deps{Ledger: ref}, CloseOptions{Period: oct, BillFrom: oct, Out: refOut}); err != nil {
 		t.Fatal(err)
 	}
 	want := postedState(t, ref)
 
-	raw, app := faultLedger(t)
-	kill := killer(t, app)
-	l, err := ledger.Open(ctx, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, kill := killableLedger(t)
 	out := t.TempDir()
 	if _, err := Ingest(ctx, Deps{Ledger: l}, "../fixtures/inbox"); err != nil {
 		t.Fatal(err)
@@ -247,7 +251,7 @@ func TestFault_ConnectionCutDuringClose(t *testing.T) {
 		}
 		return nil
 	}}
-	_, err = Close(ctx, d, CloseOptions{Period: oct, BillFrom: oct, Out: out})
+	_, err := Close(ctx, d, CloseOptions{Period: oct, BillFrom: oct, Out: out})
 	if killed == 0 {
 		t.Fatal("no backend of the run was terminated at close:locked")
 	}
@@ -331,23 +335,10 @@ func TestFault_ConnectionCutDuringIngest(t *testing.T) {
 		}
 		return out
 	}
-	ref, err := ledger.Open(ctx, ledgertest.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close()
-	if _, err := Ingest(ctx, Deps{Ledger: ref}, "../fixtures/inbox"); err != nil {
-		t.Fatal(err)
-	}
+	ref := ingestedReference(t)
 	want := records(ref)
 
-	raw, app := faultLedger(t)
-	kill := killer(t, app)
-	l, err := ledger.Open(ctx, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, kill := killableLedger(t)
 	batches, killed := 0, 0
 	d := Deps{Ledger: l, Hook: func(point string) error {
 		if point == "ingest:batch-behind:orders.csv" {
@@ -361,7 +352,7 @@ func TestFault_ConnectionCutDuringIngest(t *testing.T) {
 		}
 		return nil
 	}}
-	_, err = Ingest(ctx, d, "../fixtures/inbox")
+	_, err := Ingest(ctx, d, "../fixtures/inbox")
 	if killed == 0 {
 		t.Fatal("no backend of the run was terminated while a batch was written behind")
 	}
