@@ -254,9 +254,9 @@ func TestAnalyzeSamplesTheQueriedColumns(t *testing.T) {
 }
 
 // SetStatuses holds a record with its support detail, and rejects or
-// accepts one with its detail unchanged, as Hold and SetStatus do; records
-// it does not name stay as they were. LockPrices keeps a term's first price,
-// within one call and across calls.
+// accepts one with its detail unchanged, as SetStatus does; records
+// it does not name stay as they were. LockNewPrices locks the prices it is
+// given and refuses a term already locked, or given twice, writing nothing.
 func TestSetStatusesAndLockPricesInBulk(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
@@ -278,14 +278,22 @@ func TestSetStatusesAndLockPricesInBulk(t *testing.T) {
 			}); err != nil {
 				return err
 			}
-			if err := tx.LockPrices(ctx, run, []ledger.TermPrice{{TermKey: "O-1/1/T0", UnitPrice: "10.00"},
-				{TermKey: "O-1/1/T0", UnitPrice: "11.00"}, {TermKey: "O-2/1/T0", UnitPrice: "20.00"}}); err != nil {
+			if err := tx.LockNewPrices(ctx, run, []ledger.TermPrice{{TermKey: "O-1/1/T0", UnitPrice: "10.00"},
+				{TermKey: "O-2/1/T0", UnitPrice: "20.00"}}); err != nil {
 				return err
 			}
-			return tx.LockPrices(ctx, run, []ledger.TermPrice{{TermKey: "O-2/1/T0", UnitPrice: "21.00"}, {TermKey: "O-3/1/T0", UnitPrice: "30.00"}})
+			return tx.LockNewPrices(ctx, run, []ledger.TermPrice{{TermKey: "O-3/1/T0", UnitPrice: "30.00"}})
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, again := range [][]ledger.TermPrice{
+			{{TermKey: "O-4/1/T0", UnitPrice: "40.00"}, {TermKey: "O-2/1/T0", UnitPrice: "21.00"}}, // locked before
+			{{TermKey: "O-5/1/T0", UnitPrice: "50.00"}, {TermKey: "O-5/1/T0", UnitPrice: "51.00"}}, // twice
+		} {
+			if err := l.InTx(ctx, func(tx *ledger.Tx) error { return tx.LockNewPrices(ctx, run, again) }); err == nil {
+				t.Errorf("LockNewPrices(%v) locked a term twice", again)
+			}
 		}
 		var got []string
 		for r, err := range l.Records(ctx, ledger.RecordFilter{}) {

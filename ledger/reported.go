@@ -27,17 +27,16 @@ func (t *Tx) Report(ctx context.Context, ids []int64, period string) error {
 	return nil
 }
 
-// Hold marks record id held by rule, with support detail (JSON) saying what
-// the hold waits for.
-func (t *Tx) Hold(ctx context.Context, id int64, rule, message, support string) error {
+// hold marks record id held by rule, with support detail (JSON) saying what
+// the hold waits for (SetStatuses on SQLite).
+func (t *Tx) hold(ctx context.Context, id int64, rule, message, support string) error {
 	_, err := t.tx.ExecContext(ctx, t.rebind(`UPDATE source_records SET status = ?, rule = ?, message = ?, support = ?
 		WHERE id = ?`), Held, rule, message, support, id)
 	return err
 }
 
-// Restatus is a record's new status: what Hold does for a held one (its
-// support detail with it), what SetStatus does for the others (their
-// support detail unchanged).
+// Restatus is a record's new status: a held one's support detail is
+// written with it; the others keep theirs, as SetStatus does.
 type Restatus struct {
 	ID                             int64
 	Status, Rule, Message, Support string
@@ -57,7 +56,7 @@ func (t *Tx) SetStatuses(ctx context.Context, changes []Restatus) error {
 		for _, c := range changes {
 			var err error
 			if c.Status == Held {
-				err = t.Hold(ctx, c.ID, c.Rule, c.Message, c.Support)
+				err = t.hold(ctx, c.ID, c.Rule, c.Message, c.Support)
 			} else {
 				err = t.SetStatus(ctx, []int64{c.ID}, c.Status, c.Rule, c.Message)
 			}
