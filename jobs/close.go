@@ -296,29 +296,37 @@ func (p *periodSource) Lines(fn func(invoice.Line) error) error {
 		if err != nil {
 			return err
 		}
-		cur, err := invoice.LookupCurrency(ln.Currency)
+		l, err := lineOf(ln)
 		if err != nil {
 			return err
 		}
-		start, err := invoice.ParseDate(ln.ChargeStart)
-		if err != nil {
-			return err
-		}
-		end := invoice.NoDate
-		if ln.ChargeEnd != "" {
-			if end, err = invoice.ParseDate(ln.ChargeEnd); err != nil {
-				return err
-			}
-		}
-		l := invoice.Line{InvoiceNumber: ln.InvoiceNumber, CustomerID: ln.CustomerID, Currency: cur, ChargeType: ln.ChargeType,
-			OrderID: ln.OrderID, LineNo: ln.LineNo, SubscriptionID: ln.SubscriptionID, SKU: ln.SKU, Description: ln.Description,
-			ChargeStart: start, ChargeEnd: end, Quantity: ln.Quantity, Net: ln.Net, Tax: ln.Tax, Gross: ln.Gross,
-			Source: ln.Source, CreditedInvoice: ln.CreditedInvoice}
 		if err := fn(l); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// lineOf is an invoice line as the ledger stores it, typed.
+func lineOf(ln ledger.Line) (invoice.Line, error) {
+	cur, err := invoice.LookupCurrency(ln.Currency)
+	if err != nil {
+		return invoice.Line{}, err
+	}
+	start, err := invoice.ParseDate(ln.ChargeStart)
+	if err != nil {
+		return invoice.Line{}, err
+	}
+	end := invoice.NoDate
+	if ln.ChargeEnd != "" {
+		if end, err = invoice.ParseDate(ln.ChargeEnd); err != nil {
+			return invoice.Line{}, err
+		}
+	}
+	return invoice.Line{InvoiceNumber: ln.InvoiceNumber, CustomerID: ln.CustomerID, Currency: cur, ChargeType: ln.ChargeType,
+		OrderID: ln.OrderID, LineNo: ln.LineNo, SubscriptionID: ln.SubscriptionID, SKU: ln.SKU, Description: ln.Description,
+		ChargeStart: start, ChargeEnd: end, Quantity: ln.Quantity, Net: ln.Net, Tax: ln.Tax, Gross: ln.Gross,
+		Source: ln.Source, CreditedInvoice: ln.CreditedInvoice}, nil
 }
 
 // Rejects gives the records the period's rejects.csv lists, in the

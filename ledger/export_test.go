@@ -37,11 +37,13 @@ func StatusQueries(l *Ledger, period string) []Query {
 }
 
 // PeriodQueries are the close's queries over a period's transactions:
-// numbering its invoices, reading its lines, tying its receivables.
+// numbering its invoices, reading its lines (for the files and for
+// reconciliation), tying its receivables.
 func PeriodQueries(l *Ledger, period string) []Query {
 	return []Query{
 		{"assignInvoices", l.assignQuery(), []any{period}},
-		{"InvoiceLines", l.rebind(l.selectLines()), []any{period}},
+		{"InvoiceLines", l.rebind(l.selectLines(l.byBytes("i.number"))), []any{period}},
+		{"InvoiceLinesByCustomer", l.rebind(l.selectLines("i.seq")), []any{period}},
 		{"Unreceivables", l.unreceivablesQuery(), []any{period, period}},
 	}
 }

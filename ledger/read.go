@@ -100,7 +100,7 @@ type Line struct {
 // credits sort after charges with the same start, order and line. Text sorts
 // byte by byte (byBytes), so both databases give the same order whatever
 // their collation.
-func (r reader) selectLines() string {
+func (r reader) selectLines(invoiceOrder string) string {
 	return `SELECT i.number AS invoice_number, t.customer_id, t.currency, t.charge_type, t.order_id,
 	t.line_no, t.subscription_id, t.sku, t.description, t.charge_start, t.charge_end,
 	t.quantity, t.net, t.tax, t.gross, t.source,
@@ -109,7 +109,7 @@ FROM txns t JOIN invoices i ON ` + onInvoice + `
 LEFT JOIN txns c ON c.key = t.credits_key
 LEFT JOIN invoices ci ON c.invoiced AND ci.period = c.period AND ci.customer_id = c.customer_id AND ci.currency = c.currency
 WHERE t.period = ? AND t.invoiced
-ORDER BY ` + r.byBytes("i.number") + `, t.charge_start, ` + r.byBytes("t.order_id") + `, t.line_no,
+ORDER BY ` + invoiceOrder + `, t.charge_start, ` + r.byBytes("t.order_id") + `, t.line_no,
 	CASE WHEN t.credits_key IS NOT NULL OR t.charge_type = 'cancelImmediate' THEN 1 ELSE 0 END,
 	` + r.byBytes("t.key")
 }
@@ -129,7 +129,15 @@ func (r reader) byBytes(expr string) string {
 // line_no, charges before credits (then business key, so the order is
 // total). An open period has none.
 func (r reader) InvoiceLines(ctx context.Context, period string) iter.Seq2[Line, error] {
-	return rowsOf[Line](ctx, r.q, r.rebind(r.selectLines()), period)
+	return rowsOf[Line](ctx, r.q, r.rebind(r.selectLines(r.byBytes("i.number"))), period)
+}
+
+// InvoiceLinesByCustomer streams the same lines ordered by invoice seq:
+// grouped by customer id, byte by byte, then currency (the order invoices
+// are numbered in), each invoice's lines in the order of InvoiceLines.
+// Reconciliation merges them with Partner Center's rows by customer.
+func (r reader) InvoiceLinesByCustomer(ctx context.Context, period string) iter.Seq2[Line, error] {
+	return rowsOf[Line](ctx, r.q, r.rebind(r.selectLines("i.seq")), period)
 }
 
 // Invoice is one invoice of a period: one per customer and currency with

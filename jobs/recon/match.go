@@ -2,6 +2,7 @@ package recon
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,7 +90,8 @@ type Item struct {
 	Note          string
 }
 
-// Report is the outcome of Match.
+// Report is the outcome of Match or Run (Run leaves Items empty: it gives
+// them to its caller one by one).
 type Report struct {
 	Period    string
 	Tolerance decimal.Decimal // per unit, as applied
@@ -102,13 +104,16 @@ type Report struct {
 	// row errors); the caller sets them so that Write reports them and
 	// HasDifferences counts them.
 	Rejects []*RowError
+	// Rejected counts the row errors given straight to a Writer (Reconcile
+	// streams them; Rejects is then empty).
+	Rejected int
 }
 
 // HasDifferences reports whether anything did not reconcile: a line that
 // differs or is on one side only, or a row of the file that could not be
 // read. The command exits 3 when it is true.
 func (r Report) HasDifferences() bool {
-	return r.Counts[Differs]+r.Counts[PartnerCenterOnly]+r.Counts[LedgerOnly]+len(r.Rejects) > 0
+	return r.Counts[Differs]+r.Counts[PartnerCenterOnly]+r.Counts[LedgerOnly]+len(r.Rejects)+r.Rejected > 0
 }
 
 // normType compares charge types as Partner Center may spell them:
@@ -117,16 +122,19 @@ func normType(s string) string {
 	return strings.ToLower(strings.ReplaceAll(s, " ", ""))
 }
 
-// resolved is a row translated into cspbill's ids.
+// resolved is a row translated into cspbill's ids: what Run sorts by
+// customer (and spills, hence the exported fields).
 type resolved struct {
-	row      *Row
-	customer string
-	custNote string
-	order    string
-	sub      string
-	skus     []string // cspbill sku_ids the row may stand for
-	sku      string   // the one shown in the report
-	ctype    string   // normType
+	Seq      int // the row's place in the file (a netted row: its first row's)
+	Row      Row
+	Customer string // "" when the customer is not known (CustNote says why)
+	CustNote string
+	Order    string
+	Sub      string
+	SKUs     []string // cspbill sku_ids the row may stand for
+	SKU      string   // the one shown in the report
+	CType    string   // normType
+	Note     string   // what netting says of the row
 	used     bool
 }
 
@@ -138,7 +146,8 @@ type bucketKey struct {
 }
 
 // Match reconciles Partner Center's rows for a period with the ledger's
-// invoice lines of that period. Rows sharing a ReferenceId are first netted
+// invoice lines of that period, in memory: Run over slices, the items
+// collected in the report. Rows sharing a ReferenceId are first netted
 // into one. Each row is then paired with at most one ledger line and each
 // line with at most one row (see the package doc for what makes a pair);
 // pairs whose quantity and amounts agree within the tolerance are preferred,
@@ -148,31 +157,54 @@ type bucketKey struct {
 // subscription id, SKU, charges before credits, charge type, then ledger
 // order or file order; a row of an unknown customer sorts last.
 func Match(period string, ledger []LedgerLine, customers []Customer, rows []Row, opt Options) Report {
-	tol := opt.Tolerance
+	byCustomer := slices.Clone(ledger)
+	slices.SortStableFunc(byCustomer, func(a, b LedgerLine) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+	var items []Item
+	rep, err := Run(context.Background(), Input{
+		Period: period, Customers: customers, Options: opt,
+		Rows: func(emit func(Row) error) error {
+			for _, r := range rows {
+				if err := emit(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Ledger: func(yield func(LedgerLine, error) bool) {
+			for _, l := range byCustomer {
+				if !yield(l, nil) {
+					return
+				}
+			}
+		},
+		RunSize: len(rows) + 1, // held whole: no run file, so no error
+	}, func(it *Item) error {
+		items = append(items, *it)
+		return nil
+	})
+	if err != nil {
+		panic("recon: Match in memory: " + err.Error())
+	}
+	rep.Items = items
+	return rep
+}
+
+// tolerance is the tolerance Options asks for, as applied.
+func (o Options) tolerance() decimal.Decimal {
 	switch {
-	case tol.IsZero():
-		tol = DefaultTolerance
-	case tol.IsNegative():
-		tol = decimal.Zero
+	case o.Tolerance.IsZero():
+		return DefaultTolerance
+	case o.Tolerance.IsNegative():
+		return decimal.Zero
 	}
-	rep := Report{Period: period, Tolerance: tol, Counts: map[Kind]int{}, Rows: len(rows), Lines: len(ledger)}
-	netted, notes := netRows(rows)
-	rep.Netted = len(rows) - len(netted)
+	return o.Tolerance
+}
 
-	ids := map[string]bool{}
-	domains := map[string][]string{}
-	for _, c := range customers {
-		ids[c.ID] = true
-		if c.Domain != "" {
-			d := strings.ToLower(c.Domain)
-			domains[d] = append(domains[d], c.ID)
-		}
-	}
-	res := make([]*resolved, len(netted))
-	for i := range netted {
-		res[i] = resolve(&netted[i], opt.Map, ids, domains)
-	}
-
+// matchCustomer pairs one customer's ledger lines (in ledger order) with the
+// rows resolved to that customer (in file order) and returns every line and
+// row as an item, in report order. Nothing pairs across customers, so
+// matching customer by customer is matching the whole month.
+func matchCustomer(period string, ledger []LedgerLine, res []*resolved, tol decimal.Decimal) []Item {
 	buckets := map[bucketKey][]int{}
 	for i := range ledger {
 		l := &ledger[i]
@@ -184,11 +216,11 @@ func Match(period string, ledger []LedgerLine, customers []Customer, rows []Row,
 		pairOf[i] = -1
 	}
 	candidates := func(r *resolved) []int {
-		if r.customer == "" {
+		if r.Customer == "" {
 			return nil
 		}
 		var out []int
-		for _, i := range buckets[bucketKey{r.customer, r.row.Currency.Code, r.ctype, r.row.ChargeStart}] {
+		for _, i := range buckets[bucketKey{r.Customer, r.Row.Currency.Code, r.CType, r.Row.ChargeStart}] {
 			if pairOf[i] < 0 && sameRef(&ledger[i], r) && sameSKU(&ledger[i], r) {
 				out = append(out, i)
 			}
@@ -202,7 +234,7 @@ func Match(period string, ledger []LedgerLine, customers []Customer, rows []Row,
 				continue
 			}
 			for _, i := range candidates(r) {
-				if pass == 1 && compare(&ledger[i], r.row, tol).Kind != Matched {
+				if pass == 1 && compare(&ledger[i], &r.Row, tol).Kind != Matched {
 					continue
 				}
 				pairOf[i], r.used = j, true
@@ -211,6 +243,7 @@ func Match(period string, ledger []LedgerLine, customers []Customer, rows []Row,
 		}
 	}
 
+	items := make([]Item, 0, len(ledger)+len(res))
 	for i := range ledger {
 		l := &ledger[i]
 		it := Item{
@@ -219,62 +252,80 @@ func Match(period string, ledger []LedgerLine, customers []Customer, rows []Row,
 			Ledger: l,
 		}
 		if j := pairOf[i]; j >= 0 {
-			c := compare(l, res[j].row, tol)
-			it.Kind, it.Row, it.Delta, it.DeltaTotal, it.GrossCompared = c.Kind, res[j].row, c.Delta, c.DeltaTotal, c.GrossCompared
-			it.Note = joinNotes(c.Note, notes[res[j].row])
+			r := res[j]
+			c := compare(l, &r.Row, tol)
+			it.Kind, it.Row, it.Delta, it.DeltaTotal, it.GrossCompared = c.Kind, &r.Row, c.Delta, c.DeltaTotal, c.GrossCompared
+			it.Note = joinNotes(c.Note, r.Note)
 		} else {
 			it.Kind = LedgerOnly
 			it.Delta = l.Currency.Decimal(l.Net).Neg()
 			it.Note = "not in Partner Center's file"
 		}
-		rep.Items = append(rep.Items, it)
+		items = append(items, it)
 	}
 	for _, r := range res {
-		if r.used {
-			continue
+		if !r.used {
+			items = append(items, r.unpaired(period))
 		}
-		row := r.row
-		it := Item{
-			Kind: PartnerCenterOnly, CustomerID: r.customer, Currency: row.Currency, ChargeType: row.ChargeType,
-			OrderID: r.order, SubscriptionID: r.sub, SKU: r.sku, ChargeStart: row.ChargeStart,
-			Row: row, Delta: row.Subtotal,
-		}
-		switch {
-		case r.custNote != "":
-			it.Note = r.custNote
-		case row.Subtotal.IsZero() && row.Total.IsZero() && row.Quantity.IsZero():
-			// A wipe-and-recreate that nets to nothing, with nothing in
-			// the ledger: both sides agree there is no charge.
-			it.Kind = Matched
-			it.Note = "nets to zero in Partner Center; nothing in the ledger"
-		default:
-			it.Note = "not in the ledger's lines of " + period
-		}
-		it.Note = joinNotes(it.Note, notes[row])
-		rep.Items = append(rep.Items, it)
 	}
-	slices.SortStableFunc(rep.Items, func(a, b Item) int {
-		if (a.CustomerID == "") != (b.CustomerID == "") {
-			if a.CustomerID == "" {
-				return 1
-			}
-			return -1
-		}
-		return cmp.Or(
-			strings.Compare(a.CustomerID, b.CustomerID),
-			strings.Compare(a.Currency.Code, b.Currency.Code),
-			cmp.Compare(a.ChargeStart, b.ChargeStart),
-			strings.Compare(a.OrderID, b.OrderID),
-			strings.Compare(a.SubscriptionID, b.SubscriptionID),
-			strings.Compare(a.SKU, b.SKU),
-			cmp.Compare(a.credit(), b.credit()), // charges before credits, as on the invoice
-			strings.Compare(a.ChargeType, b.ChargeType),
-		)
-	})
-	for _, it := range rep.Items {
-		rep.Counts[it.Kind]++
+	slices.SortStableFunc(items, func(a, b Item) int { return a.order().compare(b.order()) })
+	return items
+}
+
+// unpaired is the item of a row no ledger line pairs with.
+func (r *resolved) unpaired(period string) Item {
+	row := &r.Row
+	it := Item{
+		Kind: PartnerCenterOnly, CustomerID: r.Customer, Currency: row.Currency, ChargeType: row.ChargeType,
+		OrderID: r.Order, SubscriptionID: r.Sub, SKU: r.SKU, ChargeStart: row.ChargeStart,
+		Row: row, Delta: row.Subtotal,
 	}
-	return rep
+	switch {
+	case r.CustNote != "":
+		it.Note = r.CustNote
+	case row.Subtotal.IsZero() && row.Total.IsZero() && row.Quantity.IsZero():
+		// A wipe-and-recreate that nets to nothing, with nothing in
+		// the ledger: both sides agree there is no charge.
+		it.Kind = Matched
+		it.Note = "nets to zero in Partner Center; nothing in the ledger"
+	default:
+		it.Note = "not in the ledger's lines of " + period
+	}
+	it.Note = joinNotes(it.Note, r.Note)
+	return it
+}
+
+// itemOrder is what items are sorted by (Match's doc states it); items
+// equal in it keep ledger order, then file order.
+type itemOrder struct {
+	customer, currency string
+	start              invoice.Date
+	order, sub, sku    string
+	credit             int
+	ctype              string
+}
+
+func (it *Item) order() itemOrder {
+	return itemOrder{it.CustomerID, it.Currency.Code, it.ChargeStart, it.OrderID, it.SubscriptionID, it.SKU, it.credit(), it.ChargeType}
+}
+
+func (a itemOrder) compare(b itemOrder) int {
+	if (a.customer == "") != (b.customer == "") { // a row of an unknown customer sorts last
+		if a.customer == "" {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Or(
+		strings.Compare(a.customer, b.customer),
+		strings.Compare(a.currency, b.currency),
+		cmp.Compare(a.start, b.start),
+		strings.Compare(a.order, b.order),
+		strings.Compare(a.sub, b.sub),
+		strings.Compare(a.sku, b.sku),
+		cmp.Compare(a.credit, b.credit), // charges before credits, as on the invoice
+		strings.Compare(a.ctype, b.ctype),
+	)
 }
 
 // credit reports whether the item gives money back: a ledger credit, or a
@@ -297,30 +348,31 @@ func joinNotes(a, b string) string {
 }
 
 // resolve translates a row's ids (the package doc states the rules).
-func resolve(row *Row, m Map, ids map[string]bool, domains map[string][]string) *resolved {
-	r := &resolved{row: row, ctype: normType(row.ChargeType), order: row.OrderID, sub: row.SubscriptionID}
+func (e *engine) resolve(row Row, seq int, note string) resolved {
+	m := e.m
+	r := resolved{Seq: seq, Row: row, Note: note, CType: normType(row.ChargeType), Order: row.OrderID, Sub: row.SubscriptionID}
 	if id, ok := lookup(m.Order, row.OrderID); ok {
-		r.order = id
+		r.Order = id
 	}
 	if id, ok := lookup(m.Subscription, row.SubscriptionID); ok {
-		r.sub = id
+		r.Sub = id
 	}
 
 	// Customer: the mapping (by CustomerId, then by domain), then a
 	// customer_id equal to CustomerId, then a customer whose domain is
 	// CustomerDomainName.
 	if id, ok := lookup(m.Customer, row.CustomerID); ok {
-		r.customer = id
+		r.Customer = id
 	} else if id, ok := lookup(m.Customer, row.CustomerDomainName); ok {
-		r.customer = id
-	} else if row.CustomerID != "" && ids[row.CustomerID] {
-		r.customer = row.CustomerID
-	} else if d := domains[strings.ToLower(row.CustomerDomainName)]; row.CustomerDomainName != "" && len(d) == 1 {
-		r.customer = d[0]
+		r.Customer = id
+	} else if row.CustomerID != "" && e.ids[row.CustomerID] {
+		r.Customer = row.CustomerID
+	} else if d := e.domains[strings.ToLower(row.CustomerDomainName)]; row.CustomerDomainName != "" && len(d) == 1 {
+		r.Customer = d[0]
 	} else if len(d) > 1 {
-		r.custNote = fmt.Sprintf("customer domain %s belongs to %s; map CustomerId %s with --map", row.CustomerDomainName, strings.Join(d, " and "), row.CustomerID)
+		r.CustNote = fmt.Sprintf("customer domain %s belongs to %s; map CustomerId %s with --map", row.CustomerDomainName, strings.Join(d, " and "), row.CustomerID)
 	} else {
-		r.custNote = fmt.Sprintf("unknown customer: CustomerId %s, CustomerDomainName %s", row.CustomerID, row.CustomerDomainName)
+		r.CustNote = fmt.Sprintf("unknown customer: CustomerId %s, CustomerDomainName %s", row.CustomerID, row.CustomerDomainName)
 	}
 
 	// SKU: a mapped "ProductId:SkuId", else a mapped ProductId; without a
@@ -330,30 +382,30 @@ func resolve(row *Row, m Map, ids map[string]bool, domains map[string][]string) 
 		both = row.ProductID + ":" + row.SKUID
 	}
 	if id, ok := lookup(m.SKU, both); ok {
-		r.skus = []string{id}
+		r.SKUs = []string{id}
 	} else if id, ok := lookup(m.SKU, row.ProductID); ok {
-		r.skus = []string{id}
+		r.SKUs = []string{id}
 	} else {
 		for _, s := range []string{both, row.ProductID, row.SKUID} {
 			if s != "" {
-				r.skus = append(r.skus, s)
+				r.SKUs = append(r.SKUs, s)
 			}
 		}
 	}
-	r.sku = r.skus[0]
+	r.SKU = r.SKUs[0]
 	return r
 }
 
 // sameRef: the subscription when both sides have one, else the order.
 func sameRef(l *LedgerLine, r *resolved) bool {
-	if l.SubscriptionID != "" && r.sub != "" {
-		return strings.EqualFold(l.SubscriptionID, r.sub)
+	if l.SubscriptionID != "" && r.Sub != "" {
+		return strings.EqualFold(l.SubscriptionID, r.Sub)
 	}
-	return l.OrderID != "" && strings.EqualFold(l.OrderID, r.order)
+	return l.OrderID != "" && strings.EqualFold(l.OrderID, r.Order)
 }
 
 func sameSKU(l *LedgerLine, r *resolved) bool {
-	for _, s := range r.skus {
+	for _, s := range r.SKUs {
 		if strings.EqualFold(l.SKU, s) {
 			return true
 		}
@@ -421,8 +473,10 @@ func amount(d decimal.Decimal, c invoice.Currency) string {
 // of the first row whose sign is that of the net (the charge that stands),
 // or of the first row when the net is zero. Rows of one ReferenceId but
 // another customer or currency are not netted with it; they get a note.
-// A netted row takes the place of the first row of its group.
-func netRows(rows []Row) ([]Row, map[*Row]string) {
+// A netted row takes the place of the first row of its group. first gives
+// the index in rows of each row out (a netted row's first row), notes what
+// netting says of it.
+func netRows(rows []Row) (out []Row, first []int, notes []string) {
 	type group struct {
 		idx []int
 	}
@@ -498,25 +552,19 @@ func netRows(rows []Row) ([]Row, map[*Row]string) {
 			skip[i] = true
 		}
 	}
-	out := make([]Row, 0, len(rows))
-	var outNotes []string
+	out = make([]Row, 0, len(rows))
 	for i := range rows {
 		if skip[i] {
 			continue
 		}
 		if m, ok := merged[i]; ok {
 			out = append(out, m)
-			outNotes = append(outNotes, fmt.Sprintf("netted %d rows of ReferenceId %s", len(m.Lines), m.ReferenceID))
+			notes = append(notes, fmt.Sprintf("netted %d rows of ReferenceId %s", len(m.Lines), m.ReferenceID))
 		} else {
 			out = append(out, rows[i])
-			outNotes = append(outNotes, noted[i])
+			notes = append(notes, noted[i])
 		}
+		first = append(first, i)
 	}
-	notes := map[*Row]string{}
-	for i := range out {
-		if outNotes[i] != "" {
-			notes[&out[i]] = outNotes[i]
-		}
-	}
-	return out, notes
+	return out, first, notes
 }

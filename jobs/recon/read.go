@@ -143,40 +143,60 @@ var reconRequired = []string{
 }
 
 // ReadFile reads a Partner Center reconciliation file (new commerce,
-// invoice reconciliation) in file order. Rows with a value it cannot use are
-// returned as row errors and the rest of the file is still read. An error
-// (a *FileError, or a read error) means the file cannot be used at all; the
-// rows are then nil.
+// invoice reconciliation) whole, in file order: ScanFile's rows and row
+// errors. An error (a *FileError, or a read error) means the file cannot be
+// used at all; the rows are then nil.
 func ReadFile(name string, r io.Reader) ([]Row, []*RowError, error) {
-	s, err := newScanner(name, r, reconColumns, reconRequired)
+	var rows []Row
+	var rejects []*RowError
+	err := ScanFile(name, r, func(row Row) error {
+		rows = append(rows, row)
+		return nil
+	}, func(e *RowError) error {
+		rejects = append(rejects, e)
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
+	return rows, rejects, nil
+}
+
+// ScanFile reads a Partner Center reconciliation file row by row, in file
+// order: each row it can use goes to row, each row with a value it cannot
+// use to reject as a *RowError, and the rest of the file is still read. An
+// error from row or reject stops it and is returned; so is a *FileError or
+// a read error, which means the file cannot be used at all.
+func ScanFile(name string, r io.Reader, row func(Row) error, reject func(*RowError) error) error {
+	s, err := newScanner(name, r, reconColumns, reconRequired)
+	if err != nil {
+		return err
+	}
 	if _, ok := s.index[colQuantity]; !ok {
 		if _, ok := s.index[colBillableQty]; !ok {
-			return nil, nil, fileErr(name, 1, "%w %q (or %q) (found: %s)", csvin.ErrMissingColumn, colQuantity, colBillableQty, strings.Join(nonEmpty(s.shown), ", "))
+			return fileErr(name, 1, "%w %q (or %q) (found: %s)", csvin.ErrMissingColumn, colQuantity, colBillableQty, strings.Join(nonEmpty(s.shown), ", "))
 		}
 	}
-	var rows []Row
-	var rejects []*RowError
 	for {
 		rec, rerr, err := s.next()
 		if err == io.EOF {
-			return rows, rejects, nil
+			return nil
 		}
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		if rerr != nil {
-			rejects = append(rejects, rerr)
-			continue
+		if rerr == nil {
+			var r Row
+			if r, rerr = parseRow(rec); rerr == nil {
+				if err := row(r); err != nil {
+					return err
+				}
+				continue
+			}
 		}
-		row, rerr := parseRow(rec)
-		if rerr != nil {
-			rejects = append(rejects, rerr)
-			continue
+		if err := reject(rerr); err != nil {
+			return err
 		}
-		rows = append(rows, row)
 	}
 }
 

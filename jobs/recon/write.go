@@ -57,6 +57,53 @@ const (
 	dirMode  os.FileMode = 0o750
 )
 
+// Write writes a report held whole (Match's): its items and rejects given
+// to a Writer in order, then committed.
+func Write(ctx context.Context, outDir, period string, r Report) error {
+	w, err := NewWriter(outDir, period)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	for i := range r.Items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := w.Item(&r.Items[i]); err != nil {
+			return err
+		}
+	}
+	for _, e := range r.Rejects {
+		if err := w.Reject(e); err != nil {
+			return err
+		}
+	}
+	return w.Commit(ctx)
+}
+
+// Writer writes reconciliation.csv, reconciliation-rejects.csv and
+// reconciliation.xlsx under OUT/YYYY-MM/ from items given one by one in
+// report order, so that no file is held whole. Each file is written to a
+// hidden temporary file in that folder (0640), synced, and renamed over its
+// final name only once all three are complete (Commit), so a failed run
+// never leaves a partial file or a mix of runs' files; files of a close in
+// the same folder are left alone.
+//
+// The CSV files are written as items come. The workbook's sheets need their
+// row counts first (for their filters), so the values of its rows go to
+// hidden spill files (CSV, unescaped) in the same folder and are read back
+// by Commit; the Summary's rows (one per customer and currency: items come
+// grouped so) are summed as items come.
+type Writer struct {
+	dir                   string
+	csv, rejects          *stagedCSV // the files, renamed by Commit
+	detail, summary, rejs *stagedCSV // the workbook's rows, removed by Commit
+	book                  *stagedCSV // the workbook being written (Commit)
+	items, sums, rejected int
+	sum                   *CustomerSummary // the customer and currency being summed
+	done                  bool
+}
+
 // CustomerSummary is one row of the Summary sheet: a customer's lines in one currency.
 type CustomerSummary struct {
 	CustomerID string // "" for rows of customers cspbill does not know
@@ -67,112 +114,257 @@ type CustomerSummary struct {
 	Delta      decimal.Decimal // Σ Item.Delta = Subtotal − LedgerNet
 }
 
-// Customers sums the items per customer and currency, in item order.
-func (r Report) Customers() []CustomerSummary {
-	var out []CustomerSummary
-	at := map[[2]string]int{}
-	for _, it := range r.Items {
-		k := [2]string{it.CustomerID, it.Currency.Code}
-		i, ok := at[k]
-		if !ok {
-			i = len(out)
-			at[k] = i
-			out = append(out, CustomerSummary{CustomerID: it.CustomerID, Currency: it.Currency, Counts: map[Kind]int{}})
-		}
-		s := &out[i]
-		s.Counts[it.Kind]++
-		if it.Ledger != nil {
-			s.LedgerNet = s.LedgerNet.Add(it.Currency.Decimal(it.Ledger.Net))
-		}
-		if it.Row != nil {
-			s.Subtotal = s.Subtotal.Add(it.Row.Subtotal)
-		}
-		s.Delta = s.Delta.Add(it.Delta)
-	}
-	return out
-}
-
-// Write writes reconciliation.csv, reconciliation-rejects.csv and
-// reconciliation.xlsx under outDir/period/. Each file is written to a hidden
-// temporary file in that folder (0640), synced, and renamed over its final
-// name only once all three are complete, so a failed run never leaves a
-// partial file or a mix of runs' files; files of a close in the same folder
-// are left alone.
-func Write(ctx context.Context, outDir, period string, r Report) (err error) {
+// NewWriter creates outDir/period/ and the Writer's temporary files in it.
+// The caller calls Commit, or Abort (which removes them; a no-op after
+// Commit).
+func NewWriter(outDir, period string) (w *Writer, err error) {
 	m, err := invoice.ParseMonth(period)
 	if err != nil || m.String() != period {
-		return fmt.Errorf("%w: period %q (want YYYY-MM)", output.ErrUnsafeName, period)
+		return nil, fmt.Errorf("%w: period %q (want YYYY-MM)", output.ErrUnsafeName, period)
 	}
-	for i := range r.Items {
-		c := r.Items[i].Currency
-		if known, err := invoice.LookupCurrency(c.Code); err != nil || known != c {
-			return fmt.Errorf("recon: item %d (%s %s): currency %q with %d decimals is not ISO 4217's", i+1, r.Items[i].CustomerID, r.Items[i].OrderID, c.Code, c.Digits)
-		}
+	w = &Writer{dir: filepath.Join(outDir, period)}
+	if err := os.MkdirAll(w.dir, dirMode); err != nil {
+		return nil, err
 	}
-	dir := filepath.Join(outDir, period)
-	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return err
-	}
-	type staged struct{ tmp, final string }
-	var done []staged
 	defer func() {
 		if err != nil {
-			for _, s := range done {
-				os.Remove(s.tmp)
-			}
+			w.Abort()
 		}
 	}()
 	for _, f := range []struct {
-		name  string
-		write func(io.Writer) error
+		s    **stagedCSV
+		name string // the final name, or the spill's
+		head []string
 	}{
-		{CSVFile, func(w io.Writer) error { return writeCSV(ctx, w, r) }},
-		{RejectsFile, func(w io.Writer) error { return writeRejects(w, r.Rejects) }},
-		{WorkbookFile, func(w io.Writer) error { return writeWorkbook(ctx, w, r) }},
+		{&w.csv, CSVFile, Columns}, {&w.rejects, RejectsFile, RejectColumns},
+		{&w.detail, WorkbookFile + "." + DetailSheet, nil}, {&w.summary, WorkbookFile + "." + SummarySheet, nil},
+		{&w.rejs, WorkbookFile + "." + RejectsSheet, nil},
 	} {
-		tmp, err := writeTemp(dir, f.name, f.write)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", f.name, err)
+		if *f.s, err = newStagedCSV(w.dir, f.name); err != nil {
+			return nil, err
 		}
-		done = append(done, staged{tmp, filepath.Join(dir, f.name)})
+		if f.head != nil {
+			if err := (*f.s).cw.Write(f.head); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return w, nil
+}
+
+// textColumns are the columns of reconciliation.csv that hold text (quoted
+// against formulas); the others are a kind, a date or numbers.
+var textColumns = []int{1, 2, 3, 4, 5, 6, 8, 19, 20, 21}
+
+// Item writes one item; items come in report order (Match's), so each
+// customer's items in a currency come together.
+func (w *Writer) Item(it *Item) error {
+	w.items++
+	c := it.Currency
+	if known, err := invoice.LookupCurrency(c.Code); err != nil || known != c {
+		return fmt.Errorf("recon: item %d (%s %s): currency %q with %d decimals is not ISO 4217's", w.items, it.CustomerID, it.OrderID, c.Code, c.Digits)
+	}
+	if err := w.add(it); err != nil {
+		return err
+	}
+	d := detailOf(it)
+	rec := []string{
+		string(it.Kind), it.CustomerID, c.Code, it.ChargeType, it.OrderID, it.SubscriptionID, it.SKU, it.ChargeStart.String(), d.invoice,
+		d.ledgerQty, d.ledgerNet, d.ledgerTax, d.ledgerGross, d.pcQty, d.pcSub, d.pcTax, d.pcTotal,
+		d.delta, d.deltaTotal, d.ledgerSrc, d.pcSrc, it.Note,
+	}
+	if err := w.detail.cw.Write(rec); err != nil {
+		return err
+	}
+	for _, i := range textColumns {
+		rec[i] = output.Text(rec[i])
+	}
+	return w.csv.cw.Write(rec)
+}
+
+// add sums the item into its customer and currency's Summary row.
+func (w *Writer) add(it *Item) error {
+	if s := w.sum; s == nil || s.CustomerID != it.CustomerID || s.Currency != it.Currency {
+		if s != nil && (itemOrder{customer: it.CustomerID, currency: it.Currency.Code}).compare(itemOrder{customer: s.CustomerID, currency: s.Currency.Code}) < 0 {
+			return fmt.Errorf("recon: item %d (%s %s) after %s %s: items out of report order", w.items, it.CustomerID, it.Currency.Code, s.CustomerID, s.Currency.Code)
+		}
+		if err := w.flushSum(); err != nil {
+			return err
+		}
+		w.sum = &CustomerSummary{CustomerID: it.CustomerID, Currency: it.Currency, Counts: map[Kind]int{}}
+	}
+	s := w.sum
+	s.Counts[it.Kind]++
+	if it.Ledger != nil {
+		s.LedgerNet = s.LedgerNet.Add(it.Currency.Decimal(it.Ledger.Net))
+	}
+	if it.Row != nil {
+		s.Subtotal = s.Subtotal.Add(it.Row.Subtotal)
+	}
+	s.Delta = s.Delta.Add(it.Delta)
+	return nil
+}
+
+func (w *Writer) flushSum() error {
+	s := w.sum
+	if s == nil {
+		return nil
+	}
+	w.sums++
+	w.sum = nil
+	rec := []string{s.CustomerID, s.Currency.Code}
+	for _, k := range Kinds {
+		rec = append(rec, strconv.Itoa(s.Counts[k]))
+	}
+	for _, d := range []decimal.Decimal{s.LedgerNet, s.Subtotal, s.Delta} {
+		rec = append(rec, amount(d, s.Currency))
+	}
+	return w.summary.cw.Write(rec)
+}
+
+// Reject writes a row of the file (or of the mapping file) that could not
+// be read.
+func (w *Writer) Reject(e *RowError) error {
+	w.rejected++
+	rec := []string{e.File, strconv.Itoa(e.Line), e.Field, e.Value, errText(e)}
+	if err := w.rejs.cw.Write(rec); err != nil {
+		return err
+	}
+	for _, i := range []int{0, 2, 3, 4} {
+		rec[i] = output.Text(rec[i])
+	}
+	return w.rejects.cw.Write(rec)
+}
+
+// Rejected is the number of rejects written.
+func (w *Writer) Rejected() int { return w.rejected }
+
+// Commit writes the workbook and renames the three files over their final
+// names.
+func (w *Writer) Commit(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			w.Abort()
+		}
+	}()
+	if err := w.flushSum(); err != nil {
+		return err
+	}
+	for _, s := range []*stagedCSV{w.csv, w.rejects, w.detail, w.summary, w.rejs} {
+		if err := s.finish(); err != nil {
+			return fmt.Errorf("write %s: %w", s.final, err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for _, s := range done {
-		if err := os.Rename(s.tmp, s.final); err != nil {
+	book, err := newStagedCSV(w.dir, WorkbookFile)
+	if err != nil {
+		return err
+	}
+	w.book = book
+	if err := w.writeWorkbook(ctx, book.bw); err != nil {
+		return fmt.Errorf("write %s: %w", WorkbookFile, err)
+	}
+	if err := book.finish(); err != nil {
+		return fmt.Errorf("write %s: %w", WorkbookFile, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, s := range []*stagedCSV{w.csv, w.rejects, book} {
+		if err := os.Rename(s.f.Name(), filepath.Join(w.dir, s.final)); err != nil {
+			return err
+		}
+		s.renamed = true
+	}
+	w.done = true
+	w.Abort() // the spill files
+	return output.SyncDir(w.dir)
+}
+
+// Abort removes the Writer's temporary files (not the files Commit renamed).
+func (w *Writer) Abort() {
+	for _, s := range []*stagedCSV{w.csv, w.rejects, w.detail, w.summary, w.rejs, w.book} {
+		if s != nil {
+			s.remove()
+		}
+	}
+}
+
+// stagedCSV is a hidden temporary file written through a CSV writer.
+type stagedCSV struct {
+	f       *os.File
+	bw      *bufio.Writer
+	cw      *csv.Writer
+	final   string // the name it is renamed to (a spill's is never used)
+	closed  bool
+	renamed bool
+}
+
+// newStagedCSV creates the hidden temporary file .NAME.tmp-* in dir.
+func newStagedCSV(dir, name string) (*stagedCSV, error) {
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(fileMode); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(f, 64<<10)
+	return &stagedCSV{f: f, bw: bw, cw: csv.NewWriter(bw), final: name}, nil
+}
+
+// finish flushes, syncs and closes the file.
+func (s *stagedCSV) finish() error {
+	s.cw.Flush()
+	if err := s.cw.Error(); err != nil {
+		return err
+	}
+	if err := s.bw.Flush(); err != nil {
+		return err
+	}
+	if err := s.f.Sync(); err != nil {
+		return err
+	}
+	s.closed = true
+	return s.f.Close()
+}
+
+func (s *stagedCSV) remove() {
+	if !s.closed {
+		s.f.Close()
+		s.closed = true
+	}
+	if !s.renamed {
+		os.Remove(s.f.Name())
+		s.renamed = true // gone either way
+	}
+}
+
+// rows reads a spill file back, record by record (the slice is reused).
+func (s *stagedCSV) rows(fn func([]string) error) error {
+	f, err := os.Open(s.f.Name())
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	r.ReuseRecord = true
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(rec); err != nil {
 			return err
 		}
 	}
-	return output.SyncDir(dir)
-}
-
-// writeTemp writes a new hidden file beside name and returns its path.
-func writeTemp(dir, name string, fn func(io.Writer) error) (path string, err error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return "", err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(fileMode); err != nil {
-		return "", err
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	if err = fn(bw); err != nil {
-		return "", err
-	}
-	if err = bw.Flush(); err != nil {
-		return "", err
-	}
-	if err = f.Sync(); err != nil {
-		return "", err
-	}
-	return f.Name(), f.Close()
 }
 
 // detail holds one item's values as printed, shared by the CSV and the sheet.
@@ -203,45 +395,6 @@ func detailOf(it *Item) detail {
 		d.pcSrc = r.Source()
 	}
 	return d
-}
-
-func writeCSV(ctx context.Context, w io.Writer, r Report) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(Columns); err != nil {
-		return err
-	}
-	for i := range r.Items {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		it := &r.Items[i]
-		d := detailOf(it)
-		if err := cw.Write([]string{
-			string(it.Kind), output.Text(it.CustomerID), output.Text(it.Currency.Code), output.Text(it.ChargeType),
-			output.Text(it.OrderID), output.Text(it.SubscriptionID), output.Text(it.SKU), it.ChargeStart.String(), output.Text(d.invoice),
-			d.ledgerQty, d.ledgerNet, d.ledgerTax, d.ledgerGross,
-			d.pcQty, d.pcSub, d.pcTax, d.pcTotal,
-			d.delta, d.deltaTotal, output.Text(d.ledgerSrc), output.Text(d.pcSrc), output.Text(it.Note),
-		}); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func writeRejects(w io.Writer, rejects []*RowError) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(RejectColumns); err != nil {
-		return err
-	}
-	for _, e := range rejects {
-		if err := cw.Write([]string{output.Text(e.File), strconv.Itoa(e.Line), output.Text(e.Field), output.Text(e.Value), output.Text(errText(e))}); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }
 
 // errText is the message of a row error without its "file:line: field …:"
@@ -371,7 +524,7 @@ func (b *book) dateCell(d invoice.Date) any {
 	return excelize.Cell{StyleID: b.date, Value: d.Time()}
 }
 
-func writeWorkbook(ctx context.Context, w io.Writer, r Report) (err error) {
+func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) (err error) {
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); err == nil {
@@ -393,89 +546,111 @@ func writeWorkbook(ctx context.Context, w io.Writer, r Report) (err error) {
 	if b.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &df}); err != nil {
 		return err
 	}
-	if 1+len(r.Items) > output.ExcelMaxRows || 1+len(r.Rejects) > output.ExcelMaxRows {
-		return fmt.Errorf("%d items do not fit on one sheet", len(r.Items))
+	if 1+w.items > output.ExcelMaxRows || 1+w.rejected > output.ExcelMaxRows {
+		return fmt.Errorf("%d items do not fit on one sheet", w.items)
+	}
+	currency := func(code string) (invoice.Currency, error) {
+		return invoice.LookupCurrency(code) // Item checked it
 	}
 
-	sums := r.Customers()
-	s, err := b.newSheet(SummarySheet, SummaryColumns, []float64{16, 10, 10, 10, 20, 12, 18, 24, 16}, len(sums))
+	s, err := b.newSheet(SummarySheet, SummaryColumns, []float64{16, 10, 10, 10, 20, 12, 18, 24, 16}, w.sums)
 	if err != nil {
 		return err
 	}
-	for _, cs := range sums {
-		c := cs.Currency
-		cells := []any{str(cs.CustomerID), str(c.Code)}
-		for _, k := range Kinds {
-			cells = append(cells, cs.Counts[k])
+	err = w.summary.rows(func(rec []string) error {
+		c, err := currency(rec[1])
+		if err != nil {
+			return err
 		}
-		for _, d := range []decimal.Decimal{cs.LedgerNet, cs.Subtotal, cs.Delta} {
-			v, err := b.num(amount(d, c), &c)
+		cells := []any{str(rec[0]), str(c.Code)}
+		for _, n := range rec[2:6] {
+			v, err := strconv.Atoi(n)
 			if err != nil {
 				return err
 			}
 			cells = append(cells, v)
 		}
-		if err := s.add(cells); err != nil {
-			return err
+		for _, d := range rec[6:9] {
+			v, err := b.num(d, &c)
+			if err != nil {
+				return err
+			}
+			cells = append(cells, v)
 		}
+		return s.add(cells)
+	})
+	if err != nil {
+		return err
 	}
 	if err := s.sw.Flush(); err != nil {
 		return err
 	}
 
-	s, err = b.newSheet(DetailSheet, Columns, []float64{20, 16, 10, 16, 14, 22, 22, 13, 21, 10, 16, 14, 16, 10, 16, 14, 16, 12, 12, 22, 22, 60}, len(r.Items))
+	s, err = b.newSheet(DetailSheet, Columns, []float64{20, 16, 10, 16, 14, 22, 22, 13, 21, 10, 16, 14, 16, 10, 16, 14, 16, 12, 12, 22, 22, 60}, w.items)
 	if err != nil {
 		return err
 	}
-	for i := range r.Items {
-		if err := ctx.Err(); err != nil {
+	n := 0
+	err = w.detail.rows(func(rec []string) error {
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		c, err := currency(rec[2])
+		if err != nil {
 			return err
 		}
-		it := &r.Items[i]
-		c := it.Currency
-		d := detailOf(it)
-		cells := []any{
-			str(string(it.Kind)), str(it.CustomerID), str(c.Code), str(it.ChargeType), str(it.OrderID),
-			str(it.SubscriptionID), str(it.SKU), b.dateCell(it.ChargeStart), str(d.invoice),
+		cells := make([]any, 0, len(rec))
+		for _, v := range rec[:7] {
+			cells = append(cells, str(v))
 		}
-		for _, v := range []struct {
-			s     string
-			money bool
-		}{
-			{d.ledgerQty, false}, {d.ledgerNet, true}, {d.ledgerTax, true}, {d.ledgerGross, true},
-			{d.pcQty, false}, {d.pcSub, true}, {d.pcTax, true}, {d.pcTotal, true},
-			{d.delta, true}, {d.deltaTotal, true},
-		} {
+		start := invoice.NoDate
+		if rec[7] != "" {
+			if start, err = invoice.ParseDate(rec[7]); err != nil {
+				return err
+			}
+		}
+		cells = append(cells, b.dateCell(start), str(rec[8]))
+		for i, v := range rec[9:19] {
 			cur := &c
-			if !v.money {
+			if i == 0 || i == 4 { // the quantities
 				cur = nil
 			}
-			cell, err := b.num(v.s, cur)
+			cell, err := b.num(v, cur)
 			if err != nil {
-				return fmt.Errorf("%s: %w", it.Currency.Code, err)
+				return fmt.Errorf("%s: %w", c.Code, err)
 			}
 			cells = append(cells, cell)
 		}
-		cells = append(cells, str(d.ledgerSrc), str(d.pcSrc), str(it.Note))
-		if err := s.add(cells); err != nil {
-			return err
+		for _, v := range rec[19:] {
+			cells = append(cells, str(v))
 		}
+		return s.add(cells)
+	})
+	if err != nil {
+		return err
 	}
 	if err := s.sw.Flush(); err != nil {
 		return err
 	}
 
-	s, err = b.newSheet(RejectsSheet, RejectColumns, []float64{24, 8, 20, 30, 80}, len(r.Rejects))
+	s, err = b.newSheet(RejectsSheet, RejectColumns, []float64{24, 8, 20, 30, 80}, w.rejected)
 	if err != nil {
 		return err
 	}
-	for _, e := range r.Rejects {
-		if err := s.add([]any{str(e.File), e.Line, str(e.Field), str(e.Value), str(errText(e))}); err != nil {
+	err = w.rejs.rows(func(rec []string) error {
+		line, err := strconv.Atoi(rec[1])
+		if err != nil {
 			return err
 		}
+		return s.add([]any{str(rec[0]), line, str(rec[2]), str(rec[3]), str(rec[4])})
+	})
+	if err != nil {
+		return err
 	}
 	if err := s.sw.Flush(); err != nil {
 		return err
 	}
-	return f.Write(w)
+	return f.Write(out)
 }
