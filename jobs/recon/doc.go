@@ -120,15 +120,32 @@
 // significant digits. Text starting with '=', '+', '-' or '@' gets a quote in
 // the CSV files and is a string cell, never a formula, in the workbook.
 //
+// # Streaming
+//
+// Run reconciles in bounded memory (Match is Run over slices, held whole):
+// rows are read with ScanFile, sorted by ReferenceId through run files to
+// be netted, resolved, sorted by customer, and merged with the ledger's
+// lines read customer by customer (ledger.InvoiceLinesByCustomer); each
+// customer's items go to a Writer, which writes the CSV files as they come
+// and spills the workbook's rows until Commit knows their counts. The items
+// are those of the whole-month match, in the same order, whatever the run
+// size (tested against it on random months).
+//
 // # Calling it
 //
-//	rows, rejects, err := recon.ReadFile(name, f)    // err: the file cannot be used
 //	m, mapRejects, err := recon.ReadMap(mapName, mf) // with --map
-//	rep := recon.Match(period, lines, customers, rows, recon.Options{Map: m})
-//	rep.Rejects = append(rejects, mapRejects...)
-//	err = recon.Write(ctx, outDir, period, rep)      // exit 3 if rep.HasDifferences()
+//	w, err := recon.NewWriter(outDir, period)
+//	defer w.Abort()
+//	rep, err := recon.Run(ctx, recon.Input{Period: period, Customers: customers,
+//		Options: recon.Options{Map: m}, TempDir: dir,
+//		Rows:   func(emit func(recon.Row) error) error { return recon.ScanFile(name, f, emit, w.Reject) },
+//		Ledger: lines}, w.Item)
+//	// then w.Reject each of mapRejects, and
+//	err = w.Commit(ctx) // exit 3 if rep.HasDifferences() or w.Rejected() > 0
 //
-// lines are the ledger's invoice lines of the closed period (ledger.Line
-// converted to LedgerLine: currency through invoice.LookupCurrency, dates
-// through invoice.ParseDate), customers every customer's id and domain.
+// lines are the ledger's invoice lines of the closed period by customer
+// (ledger.Line converted to LedgerLine: currency through
+// invoice.LookupCurrency, dates through invoice.ParseDate), customers every
+// customer's id and domain. Held whole, ReadFile, Match and Write do the
+// same for a report in memory.
 package recon

@@ -47,8 +47,20 @@ func (s *sorter[T]) add(v T) error {
 	return nil
 }
 
+// sortBuf sorts the held records in place. It sorts their indexes and then
+// moves the records: a comparison of two copies would put both on the heap.
 func (s *sorter[T]) sortBuf() {
-	slices.SortFunc(s.buf, func(a, b T) int { return s.cmp(&a, &b) })
+	idx := make([]int32, len(s.buf))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int { return s.cmp(&s.buf[i], &s.buf[j]) })
+	sorted := make([]T, len(s.buf))
+	for i, j := range idx {
+		sorted[i] = s.buf[j]
+	}
+	clear(s.buf)
+	s.buf = sorted
 }
 
 // spill writes the held records, sorted, to a new run file.
