@@ -8,7 +8,9 @@
 // fresh ledger, ingest → post --as-of 2026-10-31 → close --period 2026-10
 // --bill-from 2026-10, then post and close again with nothing new. For every
 // stage it prints wall seconds, rows/s and the child's peak RSS (getrusage
-// Maxrss of the child process).
+// Maxrss of the child process). Last, outside the end-to-end time, it
+// reconciles the month against a Partner Center file made from the close's
+// invoice lines (recon.go).
 //
 // The ceilings, measured in the same run on the same data sizes: an
 // encoding/csv read of orders.csv; a COPY (lib/pq CopyIn) of transactions×3
@@ -78,7 +80,7 @@ type stage struct {
 type dbResult struct {
 	db       string
 	stages   []stage // ingest, post, close
-	reruns   []stage // post, close again
+	reruns   []stage // post, close again; then reconcile
 	txns     int
 	postings int
 	lines    int // invoice lines the close wrote for 2026-10
@@ -514,7 +516,13 @@ func benchDB(o *opts, db string) *dbResult {
 			r.e2e += s.seconds
 		}
 	}
-	fmt.Println()
+	rec, err := benchReconcile(o, r)
+	fmt.Printf("reconcile %.1fs\n", rec.seconds)
+	if err != nil {
+		r.failed = err
+		return r
+	}
+	r.reruns = append(r.reruns, rec)
 	r.txns = prevTxns
 	n, err := countRows(r, "postings")
 	if err != nil {
