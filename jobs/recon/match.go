@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -162,31 +163,40 @@ func Match(period string, ledger []LedgerLine, customers []Customer, rows []Row,
 	var items []Item
 	rep, err := Run(context.Background(), Input{
 		Period: period, Customers: customers, Options: opt,
-		Rows: func(emit func(Row) error) error {
-			for _, r := range rows {
-				if err := emit(r); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		Ledger: func(yield func(LedgerLine, error) bool) {
-			for _, l := range byCustomer {
-				if !yield(l, nil) {
-					return
-				}
-			}
-		},
+		Rows: sliceRows(rows), Ledger: sliceLines(byCustomer),
 		RunSize: len(rows) + 1, // held whole: no run file, so no error
 	}, func(it *Item) error {
 		items = append(items, *it)
 		return nil
 	})
-	if err != nil {
+	if err != nil { // nothing in memory can fail
 		panic("recon: Match in memory: " + err.Error())
 	}
 	rep.Items = items
 	return rep
+}
+
+// sliceRows gives rows to Run's Input.Rows.
+func sliceRows(rows []Row) func(func(Row) error) error {
+	return func(emit func(Row) error) error {
+		for _, r := range rows {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// sliceLines gives lines to Run's Input.Ledger.
+func sliceLines(lines []LedgerLine) iter.Seq2[LedgerLine, error] {
+	return func(yield func(LedgerLine, error) bool) {
+		for _, l := range lines {
+			if !yield(l, nil) {
+				return
+			}
+		}
+	}
 }
 
 // tolerance is the tolerance Options asks for, as applied.

@@ -154,27 +154,6 @@ func TestRunMatchesWholeMonth(t *testing.T) {
 	}
 }
 
-func sliceRows(rows []Row) func(func(Row) error) error {
-	return func(emit func(Row) error) error {
-		for _, r := range rows {
-			if err := emit(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
-func sliceLines(lines []LedgerLine) func(func(LedgerLine, error) bool) {
-	return func(yield func(LedgerLine, error) bool) {
-		for _, l := range lines {
-			if !yield(l, nil) {
-				return
-			}
-		}
-	}
-}
-
 // A run file keeps every value of a row exactly: decimals with their
 // exponent (trailing zeros, zero, negative), netted lines, dates.
 func TestSortRunKeepsRowsExact(t *testing.T) {

@@ -101,7 +101,6 @@ type Writer struct {
 	book                  *stagedCSV // the workbook being written (Commit)
 	items, sums, rejected int
 	sum                   *CustomerSummary // the customer and currency being summed
-	done                  bool
 }
 
 // CustomerSummary is one row of the Summary sheet: a customer's lines in one currency.
@@ -278,7 +277,6 @@ func (w *Writer) Commit(ctx context.Context) (err error) {
 		}
 		s.renamed = true
 	}
-	w.done = true
 	w.Abort() // the spill files
 	return output.SyncDir(w.dir)
 }

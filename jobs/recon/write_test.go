@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,5 +175,21 @@ func TestWriteCancelled(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(out, "2026-10"))
 	if len(entries) != 0 {
 		t.Errorf("a cancelled run left %d files", len(entries))
+	}
+}
+
+// The Summary is summed as items come, so a customer and currency met again
+// after another would be two rows: the Writer refuses it and leaves
+// nothing behind.
+func TestWriterRefusesItemsOutOfReportOrder(t *testing.T) {
+	out := t.TempDir()
+	rep := writeReport()
+	items := append(slices.Clone(rep.Items), rep.Items[0])
+	err := Write(context.Background(), out, "2026-10", Report{Items: items})
+	if err == nil || !strings.Contains(err.Error(), "items out of report order") {
+		t.Fatalf("Write = %v, want items out of report order", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(out, "2026-10")); len(entries) != 0 {
+		t.Errorf("a refused write left %d files", len(entries))
 	}
 }

@@ -14,6 +14,9 @@
 // resends. Everything is streamed: memory does not grow with N. Customer
 // attributes are a pure function of (seed, index), so orders can pick any
 // customer without keeping the list.
+//
+// With -recon-from it writes instead, from a close's invoice-lines.csv, a
+// Partner Center reconciliation file for the bench's reconcile (recon.go).
 package main
 
 import (
@@ -145,11 +148,19 @@ var generations = []struct {
 func main() {
 	n := flag.Int("n", 1000, "order lines to write")
 	seed := flag.Uint64("seed", 1, "random seed (same seed, same files)")
-	out := flag.String("out", "", "inbox directory to write (created)")
+	out := flag.String("out", "", "inbox directory to write (created); with -recon-from, the file")
+	reconFrom := flag.String("recon-from", "", "write instead a Partner Center file from this invoice-lines.csv")
 	flag.Parse()
 	if *out == "" || *n < 1 {
-		fmt.Fprintln(os.Stderr, "usage: gen -n N -seed S -out DIR")
+		fmt.Fprintln(os.Stderr, "usage: gen -n N -seed S -out DIR | gen -recon-from invoice-lines.csv -seed S -out FILE")
 		os.Exit(2)
+	}
+	if *reconFrom != "" {
+		if _, err := reconFile(*reconFrom, *out, *seed); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*n, *seed, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
