@@ -55,7 +55,7 @@ func (s *rowSink) write(p []byte) error {
 	if s.mem.Len() < sinkMemory {
 		return nil
 	}
-	f, err := os.CreateTemp(s.dir, "cspbill-rows-")
+	f, err := os.CreateTemp(s.dir, ".cspbill-rows-")
 	if err != nil {
 		return err
 	}

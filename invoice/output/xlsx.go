@@ -96,13 +96,19 @@ type book struct {
 	moneyLb map[string]int // bold amounts for the totals rows
 }
 
-// newBook starts a workbook whose temporary files (excelize's and the
-// rows') go in tmpDir ("": the system's).
+// newBook starts a close's workbook whose temporary files (excelize's and
+// the rows') go in tmpDir ("": the system's).
 func newBook(limit int, tmpDir string) (*book, error) {
+	return newBookOf(SummarySheet, limit, tmpDir, true)
+}
+
+// newBookOf starts a workbook whose first sheet is named first; calc asks
+// Excel to compute its formulas when it opens the file.
+func newBookOf(first string, limit int, tmpDir string, calc bool) (*book, error) {
 	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
 	f.SetZipWriter(newStoringZip)
 	b := &book{f: f, tmp: tmpDir, rows: map[string]*rowSink{}, limit: limit, money: map[string]int{}, moneyLb: map[string]int{}}
-	err := f.SetSheetName("Sheet1", SummarySheet)
+	err := f.SetSheetName("Sheet1", first)
 	if err == nil {
 		b.head, err = f.NewStyle(&excelize.Style{
 			Font:   &excelize.Font{Bold: true},
@@ -117,7 +123,7 @@ func newBook(limit int, tmpDir string) (*book, error) {
 	if err == nil {
 		b.label, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	}
-	if err == nil {
+	if err == nil && calc {
 		// Formulas are recomputed when the workbook is opened; the cached
 		// values written with them are exact too.
 		on := true
@@ -413,6 +419,11 @@ func (s *summaryTable) close() error {
 // same bytes on every run. The copy puts each sheet's data rows into it
 // (sheetrows.go).
 func (b *book) save(path string) error {
+	return writeFile(path, b.writeTo)
+}
+
+// writeTo writes the workbook to w (save's doc says how).
+func (b *book) writeTo(w io.Writer) error {
 	defer b.discardRows()
 	var archive bytes.Buffer
 	err := b.f.Write(&archive)
@@ -426,7 +437,7 @@ func (b *book) save(path string) error {
 	if err != nil {
 		return err
 	}
-	return sortZip(zr, path, b.rows)
+	return sortZip(zr, w, b.rows)
 }
 
 // storingZip is the zip writer excelize writes a workbook with: its entries
@@ -442,10 +453,10 @@ func (z storingZip) Create(name string) (io.Writer, error) {
 	return z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
 }
 
-// sortZip copies the zip archive zr to a new file dst with its entries in
-// name order ("[Content_Types].xml" stays first), compressed, putting the
-// data rows of each sheet named in rows into its sheet.
-func sortZip(zr *zip.Reader, dst string, rows map[string]*rowSink) error {
+// sortZip copies the zip archive zr to w with its entries in name order
+// ("[Content_Types].xml" stays first), compressed, putting the data rows of
+// each sheet named in rows into its sheet.
+func sortZip(zr *zip.Reader, w io.Writer, rows map[string]*rowSink) error {
 	paths, err := sheetPaths(zr)
 	if err != nil {
 		return err
@@ -460,25 +471,23 @@ func sortZip(zr *zip.Reader, dst string, rows map[string]*rowSink) error {
 	}
 	entries := slices.Clone(zr.File)
 	slices.SortFunc(entries, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
-	return writeFile(dst, func(w io.Writer) error {
-		zw := zip.NewWriter(w)
-		for _, e := range entries {
-			if r := byEntry[e.Name]; r != nil {
-				delete(byEntry, e.Name)
-				if err := spliceRows(zw, e, r); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := deflateEntry(zw, e); err != nil {
+	zw := zip.NewWriter(w)
+	for _, e := range entries {
+		if r := byEntry[e.Name]; r != nil {
+			delete(byEntry, e.Name)
+			if err := spliceRows(zw, e, r); err != nil {
 				return err
 			}
+			continue
 		}
-		for name := range byEntry {
-			return fmt.Errorf("no entry %s in the workbook for its rows", name)
+		if err := deflateEntry(zw, e); err != nil {
+			return err
 		}
-		return zw.Close()
-	})
+	}
+	for name := range byEntry {
+		return fmt.Errorf("no entry %s in the workbook for its rows", name)
+	}
+	return zw.Close()
 }
 
 // deflated is one entry's content and its compressed form.

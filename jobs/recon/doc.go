@@ -115,7 +115,9 @@
 // The files are written like a close's (invoice/output): hidden temporary
 // files in the period folder, mode 0640, synced, then renamed over the final
 // names once all three are complete; a close's files beside them are left
-// alone. Amounts are exact decimals; the one conversion to float64 is at the
+// alone. The workbook is an output.Workbook, written as the close writes
+// its own; a sheet longer than Excel's 1,048,576 rows continues on "Detail
+// 2", …. Amounts are exact decimals; the one conversion to float64 is at the
 // excelize boundary, from the exact decimal text, refused beyond 15
 // significant digits. Text starting with '=', '+', '-' or '@' gets a quote in
 // the CSV files and is a string cell, never a formula, in the workbook.

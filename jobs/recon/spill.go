@@ -15,7 +15,7 @@ import (
 // DefaultRunSize is how many records a sorter holds in memory before it
 // writes them, sorted, to a run file (a few hundred bytes each: a run is a
 // few MiB however long the file is).
-const DefaultRunSize = 16384
+const DefaultRunSize = 4096
 
 // sorter is an external merge sort: records are added in any order, held
 // runSize at a time, each full run sorted and written to a hidden temporary

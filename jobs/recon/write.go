@@ -60,10 +60,16 @@ const (
 // Write writes a report held whole (Match's): its items and rejects given
 // to a Writer in order, then committed.
 func Write(ctx context.Context, outDir, period string, r Report) error {
+	return writeWhole(ctx, outDir, period, r, 0)
+}
+
+// writeWhole is Write with sheetRows rows per sheet (0: Excel's most).
+func writeWhole(ctx context.Context, outDir, period string, r Report, sheetRows int) error {
 	w, err := NewWriter(outDir, period)
 	if err != nil {
 		return err
 	}
+	w.sheetRows = sheetRows
 	defer w.Abort()
 	for i := range r.Items {
 		if err := ctx.Err(); err != nil {
@@ -101,6 +107,7 @@ type Writer struct {
 	book                  *stagedCSV // the workbook being written (Commit)
 	items, sums, rejected int
 	sum                   *CustomerSummary // the customer and currency being summed
+	sheetRows             int              // rows per sheet, header included (0: Excel's most); tests set it
 }
 
 // CustomerSummary is one row of the Summary sheet: a customer's lines in one currency.
@@ -428,63 +435,15 @@ func excelNumber(s string) (float64, error) {
 	return strconv.ParseFloat(s, 64)
 }
 
-// sheet is one worksheet streamed row by row with a frozen, bold header and
-// a filter.
-type sheet struct {
-	sw  *excelize.StreamWriter
-	row int
-}
-
+// book is the reconciliation workbook being written: output's Workbook
+// (the close's way), with this package's cells.
 type book struct {
-	f     *excelize.File
-	head  int
-	date  int
-	money map[string]int
-}
-
-func (b *book) newSheet(name string, cols []string, widths []float64, rows int) (*sheet, error) {
-	if idx, _ := b.f.GetSheetIndex(name); idx < 0 {
-		if _, err := b.f.NewSheet(name); err != nil {
-			return nil, err
-		}
-	}
-	last, err := excelize.CoordinatesToCellName(len(cols), 1+rows)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.f.AutoFilter(name, "A1:"+last, nil); err != nil {
-		return nil, err
-	}
-	sw, err := b.f.NewStreamWriter(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, err
-	}
-	head := make([]any, len(cols))
-	for i, c := range cols {
-		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
-			return nil, err
-		}
-		head[i] = excelize.Cell{StyleID: b.head, Value: c}
-	}
-	s := &sheet{sw: sw}
-	return s, s.add(head)
-}
-
-func (s *sheet) add(cells []any) error {
-	s.row++
-	ref, err := excelize.CoordinatesToCellName(1, s.row)
-	if err != nil {
-		return err
-	}
-	return s.sw.SetRow(ref, cells)
+	*output.Workbook
 }
 
 // num is a numeric cell from an exact decimal string, with the currency's
 // number format when c is given; no cell for "".
-func (b *book) num(s string, c *invoice.Currency) (any, error) {
+func (b book) num(s string, c *invoice.Currency) (any, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -495,19 +454,15 @@ func (b *book) num(s string, c *invoice.Currency) (any, error) {
 	if c == nil {
 		return v, nil
 	}
-	st, ok := b.money[c.Code]
-	if !ok {
-		nf := output.MoneyFormat(*c)
-		if st, err = b.f.NewStyle(&excelize.Style{CustomNumFmt: &nf}); err != nil {
-			return nil, err
-		}
-		b.money[c.Code] = st
+	st, err := b.MoneyStyle(*c)
+	if err != nil {
+		return nil, err
 	}
 	return excelize.Cell{StyleID: st, Value: v}, nil
 }
 
-// str is a text cell: the StreamWriter writes a Go string as an inline
-// string, never a formula, whatever its first character.
+// str is a text cell: a Go string is written as an inline string, never a
+// formula, whatever its first character.
 func str(s string) any {
 	if s == "" {
 		return nil
@@ -515,46 +470,33 @@ func str(s string) any {
 	return s
 }
 
-func (b *book) dateCell(d invoice.Date) any {
+func (b book) dateCell(d invoice.Date) any {
 	if d == invoice.NoDate {
 		return nil
 	}
-	return excelize.Cell{StyleID: b.date, Value: d.Time()}
+	return excelize.Cell{StyleID: b.DateStyle(), Value: d.Time()}
 }
 
-func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) (err error) {
-	f := excelize.NewFile()
+// writeWorkbook writes the workbook from the spilled rows, whose counts are
+// known now. A sheet longer than Excel's 1,048,576 rows continues on
+// "Detail 2", … as the close's Lines do.
+func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) error {
+	wb, err := output.NewWorkbook(SummarySheet, w.dir, w.sheetRows)
+	if err != nil {
+		return err
+	}
+	written := false
 	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if !written {
+			wb.Discard()
 		}
 	}()
-	b := &book{f: f, money: map[string]int{}}
-	if err := f.SetSheetName("Sheet1", SummarySheet); err != nil {
-		return err
-	}
-	if b.head, err = f.NewStyle(&excelize.Style{
-		Font:   &excelize.Font{Bold: true},
-		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}},
-		Border: []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
-	}); err != nil {
-		return err
-	}
-	df := output.DateFormat
-	if b.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &df}); err != nil {
-		return err
-	}
-	if 1+w.items > output.ExcelMaxRows || 1+w.rejected > output.ExcelMaxRows {
-		return fmt.Errorf("%d items do not fit on one sheet", w.items)
-	}
+	b := book{wb}
 	currency := func(code string) (invoice.Currency, error) {
 		return invoice.LookupCurrency(code) // Item checked it
 	}
 
-	s, err := b.newSheet(SummarySheet, SummaryColumns, []float64{16, 10, 10, 10, 20, 12, 18, 24, 16}, w.sums)
-	if err != nil {
-		return err
-	}
+	s := wb.Table(SummarySheet, SummaryColumns, []float64{16, 10, 10, 10, 20, 12, 18, 24, 16}, w.sums)
 	err = w.summary.rows(func(rec []string) error {
 		c, err := currency(rec[1])
 		if err != nil {
@@ -575,19 +517,16 @@ func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) (err error) {
 			}
 			cells = append(cells, v)
 		}
-		return s.add(cells)
+		return s.Add(cells)
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.Close()
 	}
-	if err := s.sw.Flush(); err != nil {
+	if err != nil {
 		return err
 	}
 
-	s, err = b.newSheet(DetailSheet, Columns, []float64{20, 16, 10, 16, 14, 22, 22, 13, 21, 10, 16, 14, 16, 10, 16, 14, 16, 12, 12, 22, 22, 60}, w.items)
-	if err != nil {
-		return err
-	}
+	s = wb.Table(DetailSheet, Columns, []float64{20, 16, 10, 16, 14, 22, 22, 13, 21, 10, 16, 14, 16, 10, 16, 14, 16, 12, 12, 22, 22, 60}, w.items)
 	n := 0
 	err = w.detail.rows(func(rec []string) error {
 		if n++; n%4096 == 0 {
@@ -624,31 +563,29 @@ func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) (err error) {
 		for _, v := range rec[19:] {
 			cells = append(cells, str(v))
 		}
-		return s.add(cells)
+		return s.Add(cells)
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.Close()
 	}
-	if err := s.sw.Flush(); err != nil {
+	if err != nil {
 		return err
 	}
 
-	s, err = b.newSheet(RejectsSheet, RejectColumns, []float64{24, 8, 20, 30, 80}, w.rejected)
-	if err != nil {
-		return err
-	}
+	s = wb.Table(RejectsSheet, RejectColumns, []float64{24, 8, 20, 30, 80}, w.rejected)
 	err = w.rejs.rows(func(rec []string) error {
 		line, err := strconv.Atoi(rec[1])
 		if err != nil {
 			return err
 		}
-		return s.add([]any{str(rec[0]), line, str(rec[2]), str(rec[3]), str(rec[4])})
+		return s.Add([]any{str(rec[0]), line, str(rec[2]), str(rec[3]), str(rec[4])})
 	})
+	if err == nil {
+		err = s.Close()
+	}
 	if err != nil {
 		return err
 	}
-	if err := s.sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(out)
+	written = true // Write releases the workbook, whatever happens
+	return wb.Write(out)
 }

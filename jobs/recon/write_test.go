@@ -193,3 +193,54 @@ func TestWriterRefusesItemsOutOfReportOrder(t *testing.T) {
 		t.Errorf("a refused write left %d files", len(entries))
 	}
 }
+
+// Items past a sheet's rows continue on "Detail 2", … each with its header,
+// as the close's Lines do, instead of failing the reconciliation; the CSV
+// is one file whatever the count.
+func TestWriteSplitsLongSheets(t *testing.T) {
+	out := t.TempDir()
+	rep := writeReport()
+	if err := writeWhole(context.Background(), out, "2026-10", rep, 3); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(filepath.Join(out, "2026-10", WorkbookFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var details []string
+	var rows [][]string
+	for _, name := range f.GetSheetList() {
+		if !strings.HasPrefix(name, DetailSheet) {
+			continue
+		}
+		details = append(details, name)
+		got, err := f.GetRows(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || !slices.Equal(got[0], Columns) {
+			t.Fatalf("sheet %s has no header row: %q", name, got)
+		}
+		rows = append(rows, got[1:]...)
+	}
+	// 5 items, 2 a sheet under a header: Detail, Detail 2, Detail 3.
+	if want := []string{"Detail", "Detail 2", "Detail 3"}; !slices.Equal(details, want) || len(rep.Items) != 5 {
+		t.Fatalf("sheets %q for %d items, want %q", details, len(rep.Items), want)
+	}
+	if len(rows) != len(rep.Items) {
+		t.Fatalf("%d Detail rows, want %d", len(rows), len(rep.Items))
+	}
+	for i, it := range rep.Items {
+		if rows[i][0] != string(it.Kind) || rows[i][1] != it.CustomerID || rows[i][4] != it.OrderID {
+			t.Errorf("Detail row %d = %q, want item %s %s %s", i+1, rows[i][:5], it.Kind, it.CustomerID, it.OrderID)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "2026-10", CSVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n != 1+len(rep.Items) {
+		t.Errorf("reconciliation.csv has %d lines, want %d", n, 1+len(rep.Items))
+	}
+}
