@@ -20,7 +20,8 @@ demo: build
 	rm -rf out
 	./$(BIN) demo --out out || [ $$? -eq 3 ]  # 3: rejected or held fixture rows, on purpose
 
-# ingest → post → close of N generated order lines, with the machine's ceilings
+# ingest → post → close of N generated order lines (then a reconcile, not timed
+# in the end-to-end), with the machine's ceilings
 # for the same work; the last line is "ratio end-to-end/ceilings: R".
 bench:
 	$(GO) run ./scripts/bench -n 1000000 -db both

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"cspbill/invoice"
+	"cspbill/jobs/csvin"
 	"cspbill/jobs/recon"
 )
 
@@ -62,7 +63,7 @@ func Reconcile(ctx context.Context, d Deps, opt ReconcileOptions) (Summary, reco
 				return fmt.Errorf("mapping file: %w", err)
 			}
 		}
-		ref, err := loadReference(ctx, d)
+		ref, err := loadKinds(ctx, d, csvin.KindCustomers) // the catalog and taxes are not needed
 		if err != nil {
 			return err
 		}

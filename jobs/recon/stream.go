@@ -69,6 +69,7 @@ func Run(ctx context.Context, in Input, emit func(*Item) error) (Report, error) 
 			e.domains[d] = append(e.domains[d], c.ID)
 		}
 	}
+	in.Customers = nil // the maps hold what matching needs of them
 
 	byRef := newSorter(in.TempDir, in.RunSize, func(a, b *referenced) int {
 		return cmp.Or(strings.Compare(a.Row.ReferenceID, b.Row.ReferenceID), cmp.Compare(a.Seq, b.Seq))
