@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -74,9 +75,36 @@ func TestE2E_KilledPartwayCompletesNextRun(t *testing.T) {
 						point, len(got), len(want), firstDiff(got, want))
 				}
 				compareGolden(t, out, "2026-10")
+				if left := hiddenEntries(t, out); len(left) > 0 {
+					t.Fatalf("after the kill at %s and a re-run, the output holds what the killed run left: %q", point, left)
+				}
 			})
 		}
 	})
+}
+
+// hiddenEntries lists the hidden files and folders under dir (a staging
+// folder, temporary files), as paths relative to it.
+func hiddenEntries(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir && strings.HasPrefix(d.Name(), ".") {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // firstDiff names the first transaction where two ledger contents differ.

@@ -132,6 +132,9 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 	if err := os.MkdirAll(outDir, dirMode); err != nil {
 		return nil, err
 	}
+	if err := removeLeftovers(outDir, period); err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp(outDir, ".cspbill-staging-"+period+"-")
 	if err != nil {
 		return nil, err
@@ -178,6 +181,46 @@ func Stage(ctx context.Context, outDir, period string, src Source, opt Options) 
 		return nil, err
 	}
 	return st, nil
+}
+
+// removeLeftovers removes what a close of the period killed before it
+// finished left: its staging folder, and the old customers folder of a swap
+// it did not end. The close runs under the ledger's lock, so no other close
+// of the ledger is writing them; an output folder belongs to one ledger.
+func removeLeftovers(outDir, period string) error {
+	for _, d := range []struct{ dir, prefix string }{
+		{outDir, ".cspbill-staging-" + period + "-"},
+		{filepath.Join(outDir, period), ".customers-old-"},
+	} {
+		if err := RemoveHidden(d.dir, d.prefix); err != nil {
+			return fmt.Errorf("remove what a killed close left: %w", err)
+		}
+	}
+	return nil
+}
+
+// RemoveHidden removes the entries of dir whose names start with prefix
+// (hidden: it starts with '.'), folders with what they hold. A dir that
+// does not exist holds none.
+func RemoveHidden(dir, prefix string) error {
+	if !strings.HasPrefix(prefix, ".") || strings.ContainsRune(prefix, filepath.Separator) {
+		return fmt.Errorf("output: %q is not a hidden name's prefix", prefix)
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Publish moves the staged files to OUT/YYYY-MM/. On the first close of a

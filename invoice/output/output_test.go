@@ -541,3 +541,34 @@ func TestCustomerFileFailingToCloseFailsTheStage(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+// A close killed before it published leaves its staging folder, and one
+// killed while swapping the customers folder leaves the old one: the next
+// close of the period removes both, and nothing of another period's or the
+// operator's. RemoveHidden refuses a prefix that is not hidden.
+func TestStageRemovesWhatAKilledCloseLeft(t *testing.T) {
+	out := t.TempDir()
+	for _, d := range []string{".cspbill-staging-2026-10-111/x", ".cspbill-staging-2026-11-222", "2026-10/.customers-old-333/customers", "notes"} {
+		if err := os.MkdirAll(filepath.Join(out, d), 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := removeLeftovers(out, "2026-10"); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if rel, _ := filepath.Rel(out, p); rel != "." {
+			left = append(left, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if want := []string{".cspbill-staging-2026-11-222", "2026-10", "notes"}; !slices.Equal(left, want) {
+		t.Errorf("left %q, want %q", left, want)
+	}
+	for _, p := range []string{"notes", "", "../x", "./.x"} {
+		if err := RemoveHidden(out, p); err == nil {
+			t.Errorf("RemoveHidden(%q) removed what it was given", p)
+		}
+	}
+}

@@ -122,7 +122,9 @@ type CustomerSummary struct {
 
 // NewWriter creates outDir/period/ and the Writer's temporary files in it.
 // The caller calls Commit, or Abort (which removes them; a no-op after
-// Commit).
+// Commit). It first removes the temporary files a reconciliation killed
+// before it finished left there (the command runs under the ledger's lock,
+// so no other reconciliation of the ledger is writing them).
 func NewWriter(outDir, period string) (w *Writer, err error) {
 	m, err := invoice.ParseMonth(period)
 	if err != nil || m.String() != period {
@@ -131,6 +133,11 @@ func NewWriter(outDir, period string) (w *Writer, err error) {
 	w = &Writer{dir: filepath.Join(outDir, period)}
 	if err := os.MkdirAll(w.dir, dirMode); err != nil {
 		return nil, err
+	}
+	for _, prefix := range leftovers {
+		if err := output.RemoveHidden(w.dir, prefix); err != nil {
+			return nil, fmt.Errorf("remove what a killed reconciliation left: %w", err)
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -157,6 +164,12 @@ func NewWriter(outDir, period string) (w *Writer, err error) {
 	}
 	return w, nil
 }
+
+// leftovers are the prefixes of the hidden files a reconciliation writes in
+// the period folder: its files being written and the workbook's rows
+// (.reconciliation…), the sort runs (.reconciliation-sort-…) and the
+// workbook's row sinks (.cspbill-rows-…, output.Workbook's).
+var leftovers = []string{".reconciliation", ".cspbill-rows-"}
 
 // textColumns are the columns of reconciliation.csv that hold text (quoted
 // against formulas); the others are a kind, a date or numbers.

@@ -244,3 +244,32 @@ func TestWriteSplitsLongSheets(t *testing.T) {
 		t.Errorf("reconciliation.csv has %d lines, want %d", n, 1+len(rep.Items))
 	}
 }
+
+// A reconciliation killed partway leaves hidden files; the next one removes
+// them, and nothing of a close's beside them.
+func TestWriteRemovesWhatAKilledRunLeft(t *testing.T) {
+	out := t.TempDir()
+	dir := filepath.Join(out, "2026-10")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	left := []string{".reconciliation.csv.tmp-123", ".reconciliation.xlsx.Detail.tmp-9", ".reconciliation-sort-77", ".cspbill-rows-5"}
+	kept := []string{"invoices.csv", ".customers-old-1"}
+	for _, name := range append(slices.Clone(left), kept...) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Write(context.Background(), out, "2026-10", writeReport()); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{".customers-old-1", "invoices.csv", RejectsFile, CSVFile, WorkbookFile}
+	if !slices.Equal(names, want) {
+		t.Errorf("folder holds %q, want %q", names, want)
+	}
+}
