@@ -116,6 +116,11 @@ func Reconcile(ctx context.Context, d Deps, opt ReconcileOptions) (Summary, reco
 		if rep, err = recon.Run(ctx, in, w.Item); err != nil {
 			return err
 		}
+		// The CSV files are written, the workbook's rows and the sort runs
+		// are on disk beside them, nothing is renamed yet.
+		if err := d.hook("reconcile:matched"); err != nil {
+			return err
+		}
 		for _, e := range mapRejects { // after the file's, as they are read
 			if err := w.Reject(e); err != nil {
 				return err

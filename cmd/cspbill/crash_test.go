@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -28,7 +29,8 @@ func TestE2E_KilledPartwayCompletesNextRun(t *testing.T) {
 	points = append(points, "ingest:batch-behind:orders.csv", "ingest:finishing",
 		"post:start", "post:computed", "post:posted", "post:prices-locked", "post:statuses", "post:committed", "post:finishing",
 		"close:start", "close:computed", "close:before-lock", "close:locked", "close:committed", "close:staged",
-		"close:before-publish", "close:published", "close:finishing")
+		"close:before-publish", "close:published", "close:finishing",
+		"reconcile:start", "reconcile:matched", "reconcile:finishing")
 	// sequence runs the commands as a chain of timers would, stopping at
 	// the first that is killed; it reports whether one was.
 	sequence := func(t *testing.T, env []string, db, out string) (killed bool) {
@@ -36,6 +38,8 @@ func TestE2E_KilledPartwayCompletesNextRun(t *testing.T) {
 			{"ingest", "--inbox", inbox1, db},
 			{"post", "--as-of", "2026-10-15", db},
 			{"close", "--period", "2026-10", "--bill-from", "2026-10", "--out", out, db},
+			{"reconcile", "--period", "2026-10", "--file", "../../fixtures/recon/recon-2026-10.csv",
+				"--map", "../../fixtures/recon/map-2026-10.csv", "--out", out, db},
 		} {
 			r := cspbill(t, env, args...)
 			if r.code == 137 {
@@ -69,12 +73,27 @@ func TestE2E_KilledPartwayCompletesNextRun(t *testing.T) {
 						t.Fatalf("a killed close published files: %v", err)
 					}
 				}
+				if point == "reconcile:matched" {
+					if _, err := os.Stat(filepath.Join(out, "2026-10", "reconciliation.csv")); !os.IsNotExist(err) {
+						t.Fatalf("a killed reconcile published files: %v", err)
+					}
+					if len(hiddenEntries(t, filepath.Join(out, "2026-10"))) == 0 {
+						t.Fatalf("no temporary file of the killed reconcile: the point is not where it is meant to be")
+					}
+				}
 				sequence(t, nil, db, out)
 				if got := ledgerContent(t, url); !slices.Equal(got, want) {
 					t.Fatalf("after the kill at %s and a re-run the ledger differs from an uninterrupted run's: %d transactions against %d%s",
 						point, len(got), len(want), firstDiff(got, want))
 				}
 				compareGolden(t, out, "2026-10")
+				for _, f := range []string{"reconciliation.csv", "reconciliation-rejects.csv"} {
+					got, _ := os.ReadFile(filepath.Join(out, "2026-10", f))
+					want, err := os.ReadFile(filepath.Join(refOut, "2026-10", f))
+					if err != nil || !bytes.Equal(got, want) {
+						t.Fatalf("after the kill at %s and a re-run, %s differs from an uninterrupted run's (%v):\n%s", point, f, err, got)
+					}
+				}
 				if left := hiddenEntries(t, out); len(left) > 0 {
 					t.Fatalf("after the kill at %s and a re-run, the output holds what the killed run left: %q", point, left)
 				}
