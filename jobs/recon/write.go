@@ -277,7 +277,7 @@ func (w *Writer) Commit(ctx context.Context) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	book, err := newStagedCSV(w.dir, WorkbookFile)
+	book, err := newStagedCSV(w.dir, WorkbookFile) // written through its buffer, not as CSV
 	if err != nil {
 		return err
 	}
