@@ -72,6 +72,32 @@ func createFile(path string) (*os.File, error) {
 	return f, nil
 }
 
+// createTemp creates a new hidden file .NAME.tmp-* in dir with mode 0640
+// whatever the umask.
+func createTemp(dir, name string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(fileMode); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
+}
+
+// WriteTemp writes a new hidden file .NAME.tmp-* in dir with fn, synced,
+// and returns its path, to be renamed over NAME; on an error nothing is
+// left.
+func WriteTemp(dir, name string, fn func(w io.Writer) error) (path string, err error) {
+	f, err := createTemp(dir, name)
+	if err != nil {
+		return "", err
+	}
+	return f.Name(), fill(f, fn)
+}
+
 // mkdir creates one directory with mode 0750 whatever the umask.
 func mkdir(path string) error {
 	if err := os.Mkdir(path, dirMode); err != nil {
@@ -95,15 +121,21 @@ func SyncDir(path string) error {
 
 // writeFile creates path and fills it through fn, then flushes, syncs and
 // closes it. On any error the partial file is removed.
-func writeFile(path string, fn func(w io.Writer) error) (err error) {
+func writeFile(path string, fn func(w io.Writer) error) error {
 	f, err := createFile(path)
 	if err != nil {
 		return err
 	}
+	return fill(f, fn)
+}
+
+// fill writes the new file f with fn, syncs and closes it; on an error it
+// removes it.
+func fill(f *os.File, fn func(w io.Writer) error) (err error) {
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(path)
+			os.Remove(f.Name())
 		}
 	}()
 	bw := bufio.NewWriterSize(f, 64<<10)
@@ -119,32 +151,55 @@ func writeFile(path string, fn func(w io.Writer) error) (err error) {
 	return f.Close()
 }
 
-// csvFile is a CSV file being written row by row.
-type csvFile struct {
+// CSVFile is a CSV file being written row by row: the close's files, and
+// the reconciliation's (jobs/recon), mode 0640, synced when closed.
+type CSVFile struct {
 	path string
 	f    *os.File
 	bw   *bufio.Writer
 	w    *csv.Writer
 }
 
-func createCSV(path string, header []string) (*csvFile, error) {
+// CreateCSV creates a new CSV file at path (never an existing one) and
+// writes header, unless it is nil.
+func CreateCSV(path string, header []string) (*CSVFile, error) {
 	f, err := createFile(path)
 	if err != nil {
 		return nil, err
 	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	c := &csvFile{path: path, f: f, bw: bw, w: csv.NewWriter(bw)}
-	if err := c.write(header); err != nil {
-		c.abort()
+	return newCSV(f, header)
+}
+
+// CreateTempCSV is CreateCSV of a new hidden file .NAME.tmp-* in dir, to
+// be renamed over NAME once complete (or removed by Abort).
+func CreateTempCSV(dir, name string, header []string) (*CSVFile, error) {
+	f, err := createTemp(dir, name)
+	if err != nil {
 		return nil, err
+	}
+	return newCSV(f, header)
+}
+
+func newCSV(f *os.File, header []string) (*CSVFile, error) {
+	bw := bufio.NewWriterSize(f, 64<<10)
+	c := &CSVFile{path: f.Name(), f: f, bw: bw, w: csv.NewWriter(bw)}
+	if header != nil {
+		if err := c.Write(header); err != nil {
+			c.Abort()
+			return nil, err
+		}
 	}
 	return c, nil
 }
 
-func (c *csvFile) write(rec []string) error { return c.w.Write(rec) }
+// Path is where the file is being written.
+func (c *CSVFile) Path() string { return c.path }
 
-// close flushes, syncs and closes the file.
-func (c *csvFile) close() error {
+// Write writes one record.
+func (c *CSVFile) Write(rec []string) error { return c.w.Write(rec) }
+
+// Close flushes, syncs and closes the file; on an error it removes it.
+func (c *CSVFile) Close() error {
 	c.w.Flush()
 	err := c.w.Error()
 	if err == nil {
@@ -163,8 +218,9 @@ func (c *csvFile) close() error {
 	return nil
 }
 
-// abort closes and removes a file that will not be completed.
-func (c *csvFile) abort() {
+// Abort closes and removes a file that will not be completed (after Close
+// too: a file renamed since stays where it went).
+func (c *CSVFile) Abort() {
 	c.f.Close()
 	os.Remove(c.path)
 }

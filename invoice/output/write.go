@@ -114,7 +114,7 @@ func inOrder(what, prev, no string, has bool) error {
 // one pass over the lines, checking that an invoice's lines come together
 // and share its customer and currency.
 func (w *writer) writeLines() error {
-	out, err := createCSV(w.path(LinesFile), LineColumns)
+	out, err := CreateCSV(w.path(LinesFile), LineColumns)
 	if err != nil {
 		return err
 	}
@@ -144,12 +144,12 @@ func (w *writer) writeLines() error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", WorkbookFile, err)
 		}
-		return out.write(lineRecord(&l))
+		return out.Write(lineRecord(&l))
 	})
 	if err == nil {
-		err = out.close()
+		err = out.Close()
 	} else {
-		out.abort()
+		out.Abort()
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", LinesFile, err)
@@ -183,7 +183,7 @@ func (w *writer) writeInvoices() error {
 		return fmt.Errorf("read back %s: %w", LinesFile, err)
 	}
 	defer groups.close()
-	out, err := createCSV(w.path(InvoicesFile), InvoiceColumns)
+	out, err := CreateCSV(w.path(InvoicesFile), InvoiceColumns)
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (w *writer) writeInvoices() error {
 		if err := summary.add(&h); err != nil {
 			return fmt.Errorf("%s: %w", WorkbookFile, err)
 		}
-		return out.write(invoiceRecord(&h))
+		return out.Write(invoiceRecord(&h))
 	})
 	if herr == nil {
 		herr = noHeader("")
@@ -247,9 +247,9 @@ func (w *writer) writeInvoices() error {
 		herr = w.closeLineSheet()
 	}
 	if herr == nil {
-		herr = out.close()
+		herr = out.Close()
 	} else {
-		out.abort()
+		out.Abort()
 	}
 	if herr != nil {
 		return fmt.Errorf("%s: %w", InvoicesFile, herr)
@@ -334,7 +334,7 @@ func checkHeader(h *invoice.Header, sum *lineGroup) error {
 // writeRejects writes rejects.csv and the workbook's Rejects sheet in one
 // pass over the rejects.
 func (w *writer) writeRejects() error {
-	out, err := createCSV(w.path(RejectsFile), RejectColumns)
+	out, err := CreateCSV(w.path(RejectsFile), RejectColumns)
 	if err != nil {
 		return err
 	}
@@ -350,15 +350,15 @@ func (w *writer) writeRejects() error {
 		if err := sheet.add(b.rejectCells(&r)); err != nil {
 			return fmt.Errorf("%s: %w", WorkbookFile, err)
 		}
-		return out.write(rejectRecord(&r))
+		return out.Write(rejectRecord(&r))
 	})
 	if err == nil {
 		err = sheet.close()
 	}
 	if err == nil {
-		err = out.close()
+		err = out.Close()
 	} else {
-		out.abort()
+		out.Abort()
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", RejectsFile, err)
@@ -402,7 +402,7 @@ func (w *writer) writeCustomers() error {
 	var (
 		h     invoice.Header
 		open  bool // h's files are open
-		out   *csvFile
+		out   *CSVFile
 		b     *book
 		tbl   *table
 		made  = map[string]bool{} // customer folders made
@@ -416,7 +416,7 @@ func (w *writer) writeCustomers() error {
 		base := CustomersDir + "/" + h.CustomerID + "/" + h.InvoiceNumber
 		out, b, tbl, path := out, b, tbl, w.path(base+".xlsx")
 		closing.Go(func() error {
-			err := out.close()
+			err := out.Close()
 			if err == nil {
 				err = tbl.close()
 			}
@@ -449,7 +449,7 @@ func (w *writer) writeCustomers() error {
 		}
 		base := CustomersDir + "/" + h.CustomerID + "/" + h.InvoiceNumber
 		var err error
-		if out, err = createCSV(w.path(base+".csv"), LineColumns); err != nil {
+		if out, err = CreateCSV(w.path(base+".csv"), LineColumns); err != nil {
 			return err
 		}
 		if b, err = newBook(w.limit, w.tmp); err == nil {
@@ -462,7 +462,7 @@ func (w *writer) writeCustomers() error {
 			}
 		}
 		if err != nil {
-			out.abort()
+			out.Abort()
 			return err
 		}
 		open = true
@@ -495,12 +495,12 @@ func (w *writer) writeCustomers() error {
 		if err := tbl.add(cells); err != nil {
 			return err
 		}
-		return out.write(lineRecord(&l))
+		return out.Write(lineRecord(&l))
 	})
 	if err == nil {
 		err = finish()
 	} else if open {
-		out.abort()
+		out.Abort()
 		b.discard()
 	}
 	// Every file closed (or failed) before this returns: a failed stage is

@@ -51,11 +51,9 @@ var SummaryColumns = []string{
 // RejectColumns are the columns of reconciliation-rejects.csv and the Rejects sheet.
 var RejectColumns = []string{"file", "line", "field", "value", "message"}
 
-// Modes of what Write creates: readable by the finance group, never by others.
-const (
-	fileMode os.FileMode = 0o640
-	dirMode  os.FileMode = 0o750
-)
+// dirMode is the period folder's mode, as a close's: readable by the
+// finance group, never by others (the files are output.CSVFile's, 0640).
+const dirMode os.FileMode = 0o750
 
 // Write writes a report held whole (Match's): its items and rejects given
 // to a Writer in order, then committed.
@@ -102,9 +100,9 @@ func writeWhole(ctx context.Context, outDir, period string, r Report, sheetRows 
 // grouped so) are summed as items come.
 type Writer struct {
 	dir                   string
-	csv, rejects          *stagedCSV // the files, renamed by Commit
-	detail, summary, rejs *stagedCSV // the workbook's rows, removed by Commit
-	book                  *stagedCSV // the workbook being written (Commit)
+	csv, rejects          *output.CSVFile // the files, renamed by Commit
+	detail, summary, rejs *output.CSVFile // the workbook's rows, removed by Commit
+	book                  string          // the workbook Commit wrote, until renamed
 	items, sums, rejected int
 	sum                   *CustomerSummary // the customer and currency being summed
 	sheetRows             int              // rows per sheet, header included (0: Excel's most); tests set it
@@ -145,7 +143,7 @@ func NewWriter(outDir, period string) (w *Writer, err error) {
 		}
 	}()
 	for _, f := range []struct {
-		s    **stagedCSV
+		s    **output.CSVFile
 		name string // the final name, or the spill's
 		head []string
 	}{
@@ -153,13 +151,8 @@ func NewWriter(outDir, period string) (w *Writer, err error) {
 		{&w.detail, WorkbookFile + "." + DetailSheet, nil}, {&w.summary, WorkbookFile + "." + SummarySheet, nil},
 		{&w.rejs, WorkbookFile + "." + RejectsSheet, nil},
 	} {
-		if *f.s, err = newStagedCSV(w.dir, f.name); err != nil {
+		if *f.s, err = output.CreateTempCSV(w.dir, f.name, f.head); err != nil {
 			return nil, err
-		}
-		if f.head != nil {
-			if err := (*f.s).cw.Write(f.head); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return w, nil
@@ -192,13 +185,13 @@ func (w *Writer) Item(it *Item) error {
 		d.ledgerQty, d.ledgerNet, d.ledgerTax, d.ledgerGross, d.pcQty, d.pcSub, d.pcTax, d.pcTotal,
 		d.delta, d.deltaTotal, d.ledgerSrc, d.pcSrc, it.Note,
 	}
-	if err := w.detail.cw.Write(rec); err != nil {
+	if err := w.detail.Write(rec); err != nil {
 		return err
 	}
 	for _, i := range textColumns {
 		rec[i] = output.Text(rec[i])
 	}
-	return w.csv.cw.Write(rec)
+	return w.csv.Write(rec)
 }
 
 // add sums the item into its customer and currency's Summary row.
@@ -238,7 +231,7 @@ func (w *Writer) flushSum() error {
 	for _, d := range []decimal.Decimal{s.LedgerNet, s.Subtotal, s.Delta} {
 		rec = append(rec, amount(d, s.Currency))
 	}
-	return w.summary.cw.Write(rec)
+	return w.summary.Write(rec)
 }
 
 // Reject writes a row of the file (or of the mapping file) that could not
@@ -246,13 +239,13 @@ func (w *Writer) flushSum() error {
 func (w *Writer) Reject(e *RowError) error {
 	w.rejected++
 	rec := []string{e.File, strconv.Itoa(e.Line), e.Field, e.Value, errText(e)}
-	if err := w.rejs.cw.Write(rec); err != nil {
+	if err := w.rejs.Write(rec); err != nil {
 		return err
 	}
 	for _, i := range []int{0, 2, 3, 4} {
 		rec[i] = output.Text(rec[i])
 	}
-	return w.rejects.cw.Write(rec)
+	return w.rejects.Write(rec)
 }
 
 // Rejected is the number of rejects written.
@@ -269,107 +262,50 @@ func (w *Writer) Commit(ctx context.Context) (err error) {
 	if err := w.flushSum(); err != nil {
 		return err
 	}
-	for _, s := range []*stagedCSV{w.csv, w.rejects, w.detail, w.summary, w.rejs} {
-		if err := s.finish(); err != nil {
-			return fmt.Errorf("write %s: %w", s.final, err)
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	book, err := newStagedCSV(w.dir, WorkbookFile) // written through its buffer, not as CSV
-	if err != nil {
-		return err
-	}
-	w.book = book
-	if err := w.writeWorkbook(ctx, book.bw); err != nil {
-		return fmt.Errorf("write %s: %w", WorkbookFile, err)
-	}
-	if err := book.finish(); err != nil {
-		return fmt.Errorf("write %s: %w", WorkbookFile, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for _, s := range []*stagedCSV{w.csv, w.rejects, book} {
-		if err := os.Rename(s.f.Name(), filepath.Join(w.dir, s.final)); err != nil {
+	for _, f := range []*output.CSVFile{w.csv, w.rejects, w.detail, w.summary, w.rejs} {
+		if err := f.Close(); err != nil {
 			return err
 		}
-		s.renamed = true
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if w.book, err = output.WriteTemp(w.dir, WorkbookFile, func(out io.Writer) error { return w.writeWorkbook(ctx, out) }); err != nil {
+		return fmt.Errorf("write %s: %w", WorkbookFile, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, f := range [][2]string{{w.csv.Path(), CSVFile}, {w.rejects.Path(), RejectsFile}, {w.book, WorkbookFile}} {
+		if err := os.Rename(f[0], filepath.Join(w.dir, f[1])); err != nil {
+			return err
+		}
 	}
 	w.Abort() // the spill files
 	return output.SyncDir(w.dir)
 }
 
-// Abort removes the Writer's temporary files (not the files Commit renamed).
+// Abort removes the Writer's temporary files; the files Commit renamed
+// stay where they went.
 func (w *Writer) Abort() {
-	for _, s := range []*stagedCSV{w.csv, w.rejects, w.detail, w.summary, w.rejs, w.book} {
-		if s != nil {
-			s.remove()
+	for _, f := range []*output.CSVFile{w.csv, w.rejects, w.detail, w.summary, w.rejs} {
+		if f != nil {
+			f.Abort()
 		}
 	}
-}
-
-// stagedCSV is a hidden temporary file written through a CSV writer.
-type stagedCSV struct {
-	f       *os.File
-	bw      *bufio.Writer
-	cw      *csv.Writer
-	final   string // the name it is renamed to (a spill's is never used)
-	closed  bool
-	renamed bool
-}
-
-// newStagedCSV creates the hidden temporary file .NAME.tmp-* in dir.
-func newStagedCSV(dir, name string) (*stagedCSV, error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(fileMode); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, err
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	return &stagedCSV{f: f, bw: bw, cw: csv.NewWriter(bw), final: name}, nil
-}
-
-// finish flushes, syncs and closes the file.
-func (s *stagedCSV) finish() error {
-	s.cw.Flush()
-	if err := s.cw.Error(); err != nil {
-		return err
-	}
-	if err := s.bw.Flush(); err != nil {
-		return err
-	}
-	if err := s.f.Sync(); err != nil {
-		return err
-	}
-	s.closed = true
-	return s.f.Close()
-}
-
-func (s *stagedCSV) remove() {
-	if !s.closed {
-		s.f.Close()
-		s.closed = true
-	}
-	if !s.renamed {
-		os.Remove(s.f.Name())
-		s.renamed = true // gone either way
+	if w.book != "" {
+		os.Remove(w.book)
 	}
 }
 
-// rows reads a spill file back, record by record (the slice is reused).
-func (s *stagedCSV) rows(fn func([]string) error) error {
-	f, err := os.Open(s.f.Name())
+// spilled reads a spill file back, record by record (the slice is reused).
+func spilled(f *output.CSVFile, fn func([]string) error) error {
+	file, err := os.Open(f.Path())
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	r := csv.NewReader(bufio.NewReaderSize(f, 64<<10))
+	defer file.Close()
+	r := csv.NewReader(bufio.NewReaderSize(file, 64<<10))
 	r.ReuseRecord = true
 	for {
 		rec, err := r.Read()
@@ -510,7 +446,7 @@ func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) error {
 	}
 
 	s := wb.Table(SummarySheet, SummaryColumns, []float64{16, 10, 10, 10, 20, 12, 18, 24, 16}, w.sums)
-	err = w.summary.rows(func(rec []string) error {
+	err = spilled(w.summary, func(rec []string) error {
 		c, err := currency(rec[1])
 		if err != nil {
 			return err
@@ -541,7 +477,7 @@ func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) error {
 
 	s = wb.Table(DetailSheet, Columns, []float64{20, 16, 10, 16, 14, 22, 22, 13, 21, 10, 16, 14, 16, 10, 16, 14, 16, 12, 12, 22, 22, 60}, w.items)
 	n := 0
-	err = w.detail.rows(func(rec []string) error {
+	err = spilled(w.detail, func(rec []string) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -586,7 +522,7 @@ func (w *Writer) writeWorkbook(ctx context.Context, out io.Writer) error {
 	}
 
 	s = wb.Table(RejectsSheet, RejectColumns, []float64{24, 8, 20, 30, 80}, w.rejected)
-	err = w.rejs.rows(func(rec []string) error {
+	err = spilled(w.rejs, func(rec []string) error {
 		line, err := strconv.Atoi(rec[1])
 		if err != nil {
 			return err
