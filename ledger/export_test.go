@@ -25,14 +25,15 @@ type Query struct {
 }
 
 // StatusQueries are the queries that find records by status: the close's
-// stamping, reading and listing of rejects.
+// stamping, reading, keeping (holds) and listing of rejects.
 func StatusQueries(l *Ledger, period string) []Query {
 	q, args := l.recordsQuery(RecordFilter{Status: Rejected, Unreported: true})
 	return []Query{
 		{"MarkReported", l.rebind(markReported), []any{period}},
 		{"Records(rejected, unreported)", q, args},
-		{"Listed", l.listedQuery(), []any{period}},
-		{"CountListed", l.rebind(countListed), []any{period}},
+		{"Report (holds)", l.rebind(keepHolds), []any{period}},
+		{"Listed", l.listedQuery(), []any{period, period}},
+		{"CountListed", l.rebind(countListed), []any{period, period}},
 	}
 }
 
@@ -52,4 +53,15 @@ func PeriodQueries(l *Ledger, period string) []Query {
 // or a dropped network would; its own statement fails with the backend.
 func (t *Tx) EndOwnBackend(ctx context.Context) {
 	t.tx.ExecContext(ctx, `SELECT pg_terminate_backend(pg_backend_pid())`)
+}
+
+// MigrateDownTo undoes l's migrations after version, for tests of a later
+// migration's Up on a ledger made before it.
+func MigrateDownTo(ctx context.Context, l *Ledger, version int64) error {
+	p, err := l.migrator()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
 }

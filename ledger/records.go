@@ -299,28 +299,34 @@ type Listed struct {
 }
 
 // Listed streams the records period's rejects lists: those its close
-// reported as rejected and those still held, by file, line and rule (byte
-// order), rejected before held, then in the order they were added. The
-// database sorts them, so nothing held here grows with their number.
+// reported as rejected and those it listed as held (Report), by file, line
+// and rule (byte order), rejected before held, then in the order they were
+// added. The database sorts them, so nothing held here grows with their
+// number.
 func (r reader) Listed(ctx context.Context, period string) iter.Seq2[Listed, error] {
-	return rowsOf[Listed](ctx, r.q, r.listedQuery(), period)
+	return rowsOf[Listed](ctx, r.q, r.listedQuery(), period, period)
 }
 
 func (r reader) listedQuery() string {
-	return r.rebind(`SELECT file, line, key, rule, message, held FROM (
-		SELECT id, file, line, key, rule, message, status = '` + Held + `' AS held
-		FROM source_records WHERE ` + listed + `
-	) s ORDER BY ` + r.byBytes("file") + `, line, ` + r.byBytes("rule") + `, held, id`)
+	return r.rebind(`SELECT file, line, key, rule, message, held FROM (` + listed + `) s
+		ORDER BY ` + r.byBytes("file") + `, line, ` + r.byBytes("rule") + `, held, id`)
 }
 
-// listed selects the records a period's rejects lists (Listed).
-const listed = `((status = '` + Rejected + `' AND reported_period = ?) OR status = '` + Held + `')`
+// listed selects the records a period's rejects lists (Listed): the rejects
+// its close stamped and the holds it kept, with the rule and message it
+// listed them with.
+const listed = `SELECT id, file, line, key, rule, message, FALSE AS held
+		FROM source_records WHERE status = '` + Rejected + `' AND reported_period = ?
+	UNION ALL
+	SELECT s.id, s.file, s.line, s.key, h.rule, h.message, TRUE
+		FROM listed_holds h JOIN source_records s ON s.id = h.record_id WHERE h.period = ?`
 
-const countListed = `SELECT COUNT(*) FROM source_records WHERE ` + listed
+const countListed = `SELECT (SELECT COUNT(*) FROM source_records WHERE status = '` + Rejected + `' AND reported_period = ?)
+	+ (SELECT COUNT(*) FROM listed_holds WHERE period = ?)`
 
 // CountListed is the number of records Listed gives.
 func (r reader) CountListed(ctx context.Context, period string) (int, error) {
 	var n int
-	err := sqlxGet(ctx, r, &n, countListed, period)
+	err := sqlxGet(ctx, r, &n, countListed, period, period)
 	return n, err
 }

@@ -136,22 +136,9 @@ func TestListedOrdersAndFiltersTheRejectsOfAPeriod(t *testing.T) {
 		if err := l.AddRecords(ctx, recs); err != nil {
 			t.Fatal(err)
 		}
-		err := l.InTx(ctx, func(tx *ledger.Tx) error {
-			if err := tx.Report(ctx, []int64{recs[6].ID}, "2026-09"); err != nil {
-				return err
-			}
-			return tx.Report(ctx, []int64{recs[0].ID, recs[2].ID, recs[4].ID, recs[5].ID}, "2026-10")
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for r, err := range l.Listed(ctx, "2026-10") {
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, fmt.Sprintf("%s %s:%d %s held=%v %s", r.Key, r.File, r.Line, r.Rule, r.Held, r.Message))
-		}
+		closeAndReport(t, l, "2026-09", recs[6].ID)
+		closeAndReport(t, l, "2026-10", recs[0].ID, recs[2].ID, recs[4].ID, recs[5].ID)
+		got := listedLines(t, l, "2026-10")
 		want := []string{
 			"k3 Orders-z.csv:2 V2 held=false m k3",
 			"k2 orders-b.csv:9 C4 held=true m k2",
@@ -168,6 +155,134 @@ func TestListedOrdersAndFiltersTheRejectsOfAPeriod(t *testing.T) {
 			t.Errorf("Listed(2026-09) = %d rows, want 3", n)
 		}
 	})
+}
+
+// TestP1_AClosedMonthsRejectsKeepTheHoldsItListed: a closed month's
+// rejects.csv lists the records held when it closed, with the rule and
+// message it listed them with; a hold released, found or changed after it
+// closed changes only the later months' lists (P1: a closed period never
+// changes, so re-running its close rewrites the same rejects.csv).
+func TestP1_AClosedMonthsRejectsKeepTheHoldsItListed(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		run := startRun(t, l)
+		rec := func(key string, line int64, status, rule string) ledger.SourceRecord {
+			return ledger.SourceRecord{Kind: "cancellations", Key: key, Hash: "h", Raw: `{}`, File: "cancellations.csv",
+				Line: line, Status: status, Rule: rule, Message: "held: m " + key, RunID: run}
+		}
+		recs := []ledger.SourceRecord{
+			rec("k1", 2, ledger.Held, "K6"),     // released after October
+			rec("k2", 3, ledger.Held, "C4"),     // held on, with another message
+			rec("k3", 4, ledger.Accepted, ""),   // held after October
+			rec("k4", 5, ledger.Rejected, "K1"), // October's reject
+		}
+		if err := l.AddRecords(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		closeAndReport(t, l, "2026-10", recs[3].ID)
+		october := []string{
+			"k1 cancellations.csv:2 K6 held=true held: m k1",
+			"k2 cancellations.csv:3 C4 held=true held: m k2",
+			"k4 cancellations.csv:5 K1 held=false held: m k4",
+		}
+		sameLines(t, "Listed(2026-10) when it closed", listedLines(t, l, "2026-10"), october)
+
+		if err := l.SetStatus(ctx, []int64{recs[0].ID}, ledger.Accepted, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.SetStatus(ctx, []int64{recs[1].ID}, ledger.Held, "C4", "held: no tax rate for XX"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.SetStatus(ctx, []int64{recs[2].ID}, ledger.Held, "R3", "held: no price"); err != nil {
+			t.Fatal(err)
+		}
+		sameLines(t, "Listed(2026-10) after its holds changed", listedLines(t, l, "2026-10"), october)
+		if n, err := l.CountListed(ctx, "2026-10"); err != nil || n != len(october) {
+			t.Errorf("CountListed(2026-10) = %d, %v; want %d", n, err, len(october))
+		}
+
+		closeAndReport(t, l, "2026-11")
+		sameLines(t, "Listed(2026-11)", listedLines(t, l, "2026-11"), []string{
+			"k2 cancellations.csv:3 C4 held=true held: no tax rate for XX",
+			"k3 cancellations.csv:4 R3 held=true held: no price",
+		})
+		sameLines(t, "Listed(2026-10) after November closed", listedLines(t, l, "2026-10"), october)
+
+		if _, err := l.DB().ExecContext(ctx, `UPDATE listed_holds SET message = 'edited'`); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("UPDATE listed_holds: %v, want the append-only refusal", err)
+		}
+		if _, err := l.DB().ExecContext(ctx, `DELETE FROM listed_holds`); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("DELETE FROM listed_holds: %v, want the append-only refusal", err)
+		}
+	})
+}
+
+// TestP1_MonthsClosedBeforeListedHoldsKeepTheHoldsOfTheirLastRerun: a ledger
+// whose months were closed before migration 00010 gets, for each closed
+// month, the records held when it ran (what a re-run of its close listed
+// until then), and keeps them from then on.
+func TestP1_MonthsClosedBeforeListedHoldsKeepTheHoldsOfTheirLastRerun(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		if err := ledger.MigrateDownTo(ctx, l, 9); err != nil {
+			t.Fatal(err)
+		}
+		run := startRun(t, l)
+		recs := []ledger.SourceRecord{
+			{Kind: "orders", Key: "O-1/1", Hash: "h", Raw: `{}`, File: "orders.csv", Line: 2, Status: ledger.Held, Rule: "C4", Message: "held: no rate", RunID: run},
+			{Kind: "orders", Key: "O-2/1", Hash: "h", Raw: `{}`, File: "orders.csv", Line: 3, Status: ledger.Accepted, RunID: run},
+		}
+		if err := l.AddRecords(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.DB().ExecContext(ctx, l.DB().Rebind(`INSERT INTO periods (month, status, closed_at) VALUES
+			('2026-09', 'closed', 'x'), ('2026-10', 'closed', 'x'), ('2026-11', 'open', NULL)`)); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.SetStatus(ctx, []int64{recs[0].ID}, ledger.Accepted, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"2026-09", "2026-10"} {
+			sameLines(t, "Listed("+m+")", listedLines(t, l, m), []string{"O-1/1 orders.csv:2 C4 held=true held: no rate"})
+		}
+		if got := listedLines(t, l, "2026-11"); len(got) != 0 {
+			t.Errorf("Listed(2026-11), an open month = %q, want nothing", got)
+		}
+	})
+}
+
+// closeAndReport closes period and reports the rejects ids as its close
+// does, in one transaction.
+func closeAndReport(t *testing.T, l *ledger.Ledger, period string, ids ...int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := l.InTx(ctx, func(tx *ledger.Tx) error {
+		if err := tx.ClosePeriod(ctx, period); err != nil {
+			return err
+		}
+		return tx.Report(ctx, ids, period)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listedLines is Listed(period), a line per row.
+func listedLines(t *testing.T, l *ledger.Ledger, period string) []string {
+	t.Helper()
+	var got []string
+	for r, err := range l.Listed(context.Background(), period) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %s:%d %s held=%v %s", r.Key, r.File, r.Line, r.Rule, r.Held, r.Message))
+	}
+	return got
 }
 
 // The index on status keeps only rejected and held records (PostgreSQL

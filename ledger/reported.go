@@ -8,10 +8,17 @@ import (
 	"github.com/lib/pq"
 )
 
-// Report stamps the rejected records ids as listed by the close of period
-// (SPEC §4: a reject is listed once, under the month of its record's date or
-// the first month a close writes, whichever is later).
+// Report records what the close of period lists in its rejects.csv: it
+// stamps the rejected records ids as listed by it (SPEC §4: a reject is
+// listed once, under the month of its record's date or the first month a
+// close writes, whichever is later), and keeps the records held now, with
+// their rule and message, as its held rows (listed_holds): a closed month's
+// rejects.csv must not change when a hold is released or found later (P1).
+// Only a close calls it, in the transaction that closes period.
 func (t *Tx) Report(ctx context.Context, ids []int64, period string) error {
+	if _, err := t.tx.ExecContext(ctx, t.rebind(keepHolds), period); err != nil {
+		return err
+	}
 	for off := 0; off < len(ids); off += lookupChunk {
 		chunk := ids[off:min(off+lookupChunk, len(ids))]
 		args := []any{period}
@@ -26,6 +33,10 @@ func (t *Tx) Report(ctx context.Context, ids []int64, period string) error {
 	}
 	return nil
 }
+
+// keepHolds keeps the records held now as listed by a period's close.
+const keepHolds = `INSERT INTO listed_holds (period, record_id, rule, message, run_id)
+	SELECT ?, id, rule, message, run_id FROM source_records WHERE status = '` + Held + `'`
 
 // hold marks record id held by rule, with support detail (JSON) saying what
 // the hold waits for (SetStatuses on SQLite).

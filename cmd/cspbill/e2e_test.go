@@ -255,6 +255,17 @@ func TestE2E_CloseTwoMonths(t *testing.T) {
 			t.Error("an instalment after the cancellation was charged (K7)")
 		}
 		ledgerState(t, url)
+
+		// October is closed (P1): re-running its close after November
+		// released three of its holds (K6, R3, C4) rewrites the same files,
+		// rejects.csv still listing what was held when it closed.
+		r = cspbill(t, nil, "close", "--period", "2026-10", "--out", out, db)
+		wantCode(t, r, 3, "close 2026-10 after November")
+		for name, b := range first {
+			if got, err := os.ReadFile(filepath.Join(out, "2026-10", name)); err != nil || !bytes.Equal(got, b) {
+				t.Errorf("re-running October after November changed %s (%v)", name, err)
+			}
+		}
 	})
 }
 
