@@ -211,3 +211,55 @@ func TestK7_NothingAfterCancellation(t *testing.T) {
 	}
 	wantVerdict(t, res, "K7")
 }
+
+// TestK7_ARenewForACancelledSubscriptionIsRejectedOnceDated: a cancellation
+// ends the subscription on its day, so a renew record for a term end after
+// it can never apply. It is rejected (K7) by the first run through its date,
+// so the close of its month lists it, not the close of the month the term
+// would have ended in, a year later. A renew that already renewed the
+// cancelled term stays accepted.
+func TestK7_ARenewForACancelledSubscriptionIsRejectedOnceDated(t *testing.T) {
+	b := testBook(t)
+	// First term: 2026-10-01 to 2027-10-01, cancelled on 2026-10-05.
+	o := addOrder(t, b, order("O1", "US1", "2026-10-01", "SQL-SUB", "P1Y", "annual", "1", "S1"))
+	addCancel(t, b, cancelOf("O1", "2026-10-05"))
+	addRenewal(t, b, renewal("S1", ActionRenew, "2026-10-03"), 2) // before the cancel, for the term's end
+	addRenewal(t, b, renewal("S1", ActionRenew, "2026-10-06"), 3)
+	addRenewal(t, b, renewal("S1", ActionRenew, "2026-11-15"), 4)
+	addRenewal(t, b, renewal("S1", ActionOff, "2026-10-07"), 5) // a toggle of an ended subscription: accepted
+	byLine := func(res Result) map[int]string {
+		m := map[int]string{}
+		for _, v := range res.Verdicts {
+			if v.Src.File == "renewals.csv" && v.Reject != nil {
+				m[v.Src.Line] = v.Reject.Rule + " " + v.Reject.Message
+			}
+		}
+		return m
+	}
+	want := "K7 subscription S1 was cancelled on 2026-10-05: no renewal after cancellation"
+	got := byLine(b.Schedule(o, asOf("2026-10-31")))
+	if len(got) != 2 || got[2] != want || got[3] != want {
+		t.Errorf("October: renewals verdicts %v, want lines 2 and 3: %q", got, want)
+	}
+	got = byLine(b.Schedule(o, asOf("2026-11-30")))
+	if len(got) != 3 || got[4] != want {
+		t.Errorf("November: renewals verdicts %v, want lines 2, 3 and 4: %q", got, want)
+	}
+
+	// A renewed term cancelled within its window (K1 reopens on the renewal
+	// day): the renew that renewed it applied; one dated after its start is
+	// rejected.
+	s := addOrder(t, b, order("O2", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S2"))
+	addRenewal(t, b, renewal("S2", ActionRenew, "2026-09-15"), 6)
+	addRenewal(t, b, renewal("S2", ActionRenew, "2026-10-02"), 7)
+	addCancel(t, b, cancelOf("O2", "2026-10-05"))
+	res := b.Schedule(s, asOf("2026-10-31"))
+	got = byLine(res)
+	if len(got) != 1 || got[7] != "K7 subscription S2 was cancelled on 2026-10-05: no renewal after cancellation" {
+		t.Errorf("renewed term: renewals verdicts %v, want line 7 only", got)
+	}
+	// The renewed term's first charge (1200.00 + 10% tax) and its K4 credit:
+	// 1200.00 × 361 ÷ 365 = 1186.849… → 1186.85, tax 118.69.
+	wantCharge(t, res, "O2/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{120000, 12000, 132000})
+	wantCharge(t, res, "O2/1/T1/I0/credit", ChargeCancelImmediate, "2026-10-05", "2027-09-30", amounts{-118685, -11869, -130554})
+}

@@ -335,8 +335,27 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 		}
 	}
 	if cutoff != NoDate {
+		// The subscription ended on the cancel day, so a renew record for a
+		// term end after it can never apply: reject it as soon as it is
+		// dated, not when the term it would have renewed ends (a renew
+		// dated after a cancellation stayed accepted, on no list, until
+		// then). Those are the records dated after the cancelled term's
+		// start (for the first term, all: they apply to its end), with the
+		// records of renewed terms a late cancellation undoes.
+		judged := map[Source]bool{}
+		for _, v := range res.Verdicts {
+			judged[v.Src] = true
+		}
+		start := terms[cancelTerm].start
+		for _, r := range sortedRenewals(b.renewals[o.SubscriptionID]) {
+			if r.Action == ActionRenew && r.Date <= env.AsOf && (cancelTerm == 0 || r.Date > start) && !judged[r.Src] {
+				judged[r.Src] = true
+				res.Verdicts = append(res.Verdicts, noRenewal(r.Src))
+			}
+		}
 		for _, t := range terms {
-			if t.start > cutoff && t.src != o.Src {
+			if t.start > cutoff && t.src != o.Src && !judged[t.src] {
+				judged[t.src] = true
 				res.Verdicts = append(res.Verdicts, noRenewal(t.src))
 			}
 		}
