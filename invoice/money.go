@@ -15,18 +15,6 @@ type Currency struct {
 	Digits int32
 }
 
-// currencyDigits lists the currencies the program accepts with their ISO 4217
-// minor units. A code not listed here is unknown (a V1 reject).
-var currencyDigits = map[string]int32{
-	"AED": 2, "ARS": 2, "AUD": 2, "BGN": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2,
-	"CLP": 0, "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2, "GBP": 2,
-	"HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0,
-	"KRW": 0, "KWD": 3, "LYD": 3, "MXN": 2, "MYR": 2, "NGN": 2, "NOK": 2, "NZD": 2,
-	"OMR": 3, "PEN": 2, "PHP": 2, "PKR": 2, "PLN": 2, "QAR": 2, "RON": 2, "RSD": 2,
-	"SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2, "TWD": 2, "UAH": 2,
-	"USD": 2, "VND": 0, "ZAR": 2, "IQD": 3, "KES": 2, "MAD": 2, "LKR": 2, "BDT": 2,
-}
-
 // ErrUnknownCurrency is wrapped by LookupCurrency for a code it does not know.
 var ErrUnknownCurrency = errors.New("unknown currency")
 
