@@ -41,7 +41,11 @@ func MustCurrency(code string) Currency {
 // half away from zero to the currency's minor unit and returns minor units.
 // It is applied once, to each amount that is posted.
 func Round(d decimal.Decimal, c Currency) int64 {
-	return d.Round(c.Digits).Shift(c.Digits).IntPart()
+	m := d.Round(c.Digits).Shift(c.Digits).BigInt()
+	if !m.IsInt64() {
+		panic(fmt.Sprintf("invoice: amount %s %s does not fit in int64 minor units", d, c.Code)) // see roundRat
+	}
+	return m.Int64()
 }
 
 // roundRat rounds a rational half away from zero to an integer.
@@ -56,6 +60,12 @@ func roundRat(r *big.Rat) int64 {
 	}
 	if neg {
 		q.Neg(q)
+	}
+	if !q.IsInt64() {
+		// Lines are bounded by MaxLineMinor where they are priced, so no
+		// amount gets here that int64 cannot hold; if one did, stop rather
+		// than post a wrapped amount.
+		panic(fmt.Sprintf("invoice: amount %s minor units does not fit in int64", q))
 	}
 	return q.Int64()
 }
@@ -95,7 +105,11 @@ func (c Currency) ParseAmount(s string) (int64, error) {
 	if -d.Exponent() > c.Digits && !d.Equal(d.Round(c.Digits)) {
 		return 0, fmt.Errorf("%w: %q has more than %d decimals for %s", ErrBadAmount, s, c.Digits, c.Code)
 	}
-	return d.Shift(c.Digits).IntPart(), nil
+	m := d.Shift(c.Digits).BigInt()
+	if !m.IsInt64() {
+		return 0, fmt.Errorf("%w: %q is too large for %s", ErrBadAmount, s, c.Code)
+	}
+	return m.Int64(), nil
 }
 
 func isPlainDecimal(s string) bool {

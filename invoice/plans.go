@@ -77,3 +77,20 @@ func Instalments(total decimal.Decimal, cur Currency, start Date, term, plan str
 func LineTotal(unitPrice decimal.Decimal, quantity int64) decimal.Decimal {
 	return unitPrice.Mul(decimal.NewFromInt(quantity))
 }
+
+// MaxLineMinor bounds a line's total (exclusive), in minor units: 10^14, a
+// trillion US dollars. With a tax rate below 1 a line's gross stays under
+// 2×10^14 minor units, 15 significant digits: what int64 sums, both
+// databases and a spreadsheet's number cell hold exactly. A larger line is
+// refused (C1) where it is priced, never posted with a wrapped amount.
+const MaxLineMinor = 100_000_000_000_000
+
+// lineTooLarge returns a C1 reject when total, in cur, does not round to
+// fewer than MaxLineMinor minor units.
+func lineTooLarge(total decimal.Decimal, quantity int64, cur Currency, field, value string) *Reject {
+	if total.Shift(cur.Digits).Abs().Round(0).LessThan(decimal.NewFromInt(MaxLineMinor)) {
+		return nil
+	}
+	return reject("C1", field, value, "line total %s %s (quantity %d) is more than one line may carry: at most %s %s",
+		total.String(), cur.Code, quantity, cur.Format(MaxLineMinor-1), cur.Code)
+}

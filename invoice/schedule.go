@@ -155,6 +155,13 @@ func (b *Book) perpetual(res *Result, o *Order, cust Customer, rate decimal.Deci
 			"no catalog price in effect for SKU %q in %s on %s any more; the line waits for one", o.SKU, cust.Currency.Code, o.Date)})
 		return
 	}
+	if rej := lineTooLarge(LineTotal(unit, o.Quantity), o.Quantity, cust.Currency, "quantity", fmt.Sprint(o.Quantity)); rej != nil {
+		// Checked when the order was accepted; an order accepted before
+		// that check waits here rather than post a wrapped amount.
+		rej.Held = true
+		res.Verdicts = append(res.Verdicts, Verdict{Src: o.Src, Kind: "order", Key: o.Key(), Reject: rej})
+		return
+	}
 	amount := Round(LineTotal(unit, o.Quantity), cust.Currency)
 	net, tax, gross := Split(amount, rate, Inclusive(cust.Country))
 	charge := Charge{
@@ -400,6 +407,21 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			return terms, NoDate, verdicts
 		}
 		cur.price, cur.unitPrice = price, unit
+		if rej := lineTooLarge(LineTotal(unit, cur.quantity), cur.quantity, cust.Currency, "quantity", fmt.Sprint(cur.quantity)); rej != nil {
+			// C1: never posted with an amount the ledger cannot hold. The
+			// order was checked when accepted and a renew record that asks
+			// for such a quantity is rejected below, so this is a renewal
+			// whose new catalog price makes its line too large: held,
+			// listed at every close, like a renewal without a price.
+			kind, key, what := "renewal", o.SubscriptionID, "renewal of subscription "+o.SubscriptionID
+			if cur.index == 0 {
+				kind, key, what = "order", o.Key(), "order line "+o.Key()
+			}
+			rej.Held = true
+			rej.Message = fmt.Sprintf("%s on %s held: %s", what, cur.start, rej.Message)
+			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: cur.src, Kind: kind, Key: key, Reject: rej}, after: cur.start})
+			return terms, NoDate, verdicts
+		}
 		cur.end = cur.start.AddMonths(termMonths(cur.term))
 		cur.insts = Instalments(LineTotal(unit, cur.quantity), cust.Currency, cur.start, cur.term, cur.plan)
 		terms = append(terms, cur)
@@ -504,6 +526,23 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 					o.SKU, next.term, next.plan, T, quoteList(p.Plans))}, action: ActionRenew, after: NoDate})
 			records = removeRenewal(records, r)
 			continue
+		}
+		if p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T); ok && next.quantity != cur.quantity {
+			// A renew record's new quantity makes the line larger than the
+			// ledger holds (C1): reject the record that set it and decide
+			// again without it.
+			var r *Renewal
+			for _, a := range applied {
+				if a.Quantity != 0 {
+					r = a
+				}
+			}
+			if rej := lineTooLarge(LineTotal(p.UnitPrice, next.quantity), next.quantity, cust.Currency, "quantity", fmt.Sprint(next.quantity)); rej != nil && r != nil {
+				verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID, Reject: rej},
+					action: ActionRenew, after: NoDate})
+				records = removeRenewal(records, r)
+				continue
+			}
 		}
 		prevEnd = T
 		cur = next

@@ -65,6 +65,9 @@ func (r *Reference) ValidateOrder(raw RawOrder, src Source) (Order, *Reject) {
 	if o.Quantity, rej = parseQuantity("quantity", raw.Quantity); rej != nil {
 		return o, rej
 	}
+	if rej = lineTooLarge(LineTotal(price.UnitPrice, o.Quantity), o.Quantity, cust.Currency, "quantity", raw.Quantity); rej != nil {
+		return o, rej
+	}
 	if kind != KindPerpetual && raw.SubscriptionID == "" {
 		return o, reject("V1", "subscription_id", "", "subscription_id is required for a %s line", kind)
 	}

@@ -128,6 +128,9 @@ func (t *Tx) ClosePeriod(ctx context.Context, month string) error {
 	if err := t.assignInvoices(ctx, month); err != nil {
 		return err
 	}
+	if err := t.checkInvoiceSizes(ctx, month); err != nil {
+		return err
+	}
 	_, err = t.tx.ExecContext(ctx, t.rebind(`INSERT INTO periods (month, status, closed_at)
 		VALUES (?, 'closed', ?)
 		ON CONFLICT (month) DO UPDATE SET status = 'closed', closed_at = excluded.closed_at`),
@@ -169,6 +172,26 @@ func (r reader) assignQuery() string {
 		FROM txns WHERE period = ? AND invoiced
 		GROUP BY period, customer_id, currency
 	) g ORDER BY seq`)
+}
+
+// MaxInvoiceMinor bounds an invoice's net, tax and gross (exclusive), in
+// minor units: 10^15, 15 significant digits, the most a spreadsheet's number
+// cell holds exactly. Lines are bounded where they are priced (invoice's
+// MaxLineMinor, 10^14); a month whose invoice would pass this is not closed,
+// rather than closed with files that cannot be written.
+const MaxInvoiceMinor = 1_000_000_000_000_000
+
+// checkInvoiceSizes refuses the month's invoices if one passes MaxInvoiceMinor.
+func (t *Tx) checkInvoiceSizes(ctx context.Context, month string) error {
+	var numbers []string
+	err := sqlxSelect(ctx, t.reader, &numbers, `SELECT number FROM invoices WHERE period = ? AND (
+		net >= ? OR net <= ? OR tax >= ? OR tax <= ? OR gross >= ? OR gross <= ?) ORDER BY seq LIMIT 1`,
+		month, MaxInvoiceMinor, -MaxInvoiceMinor, MaxInvoiceMinor, -MaxInvoiceMinor, MaxInvoiceMinor, -MaxInvoiceMinor)
+	if err != nil || len(numbers) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w: invoice %s totals %d or more minor units, more than a spreadsheet holds exactly; %s is not closed",
+		ErrInvalid, numbers[0], int64(MaxInvoiceMinor), month)
 }
 
 var invoiceColumns = []string{"number", "period", "seq", "customer_id", "currency", "net", "tax", "gross", "lines"}
