@@ -17,9 +17,13 @@ import (
 	"cspbill/ledger"
 )
 
-// Ingest loads the inbox files the ledger has not seen (told apart by content
-// hash, so a file is read once whatever its name), in SPEC order: customers,
-// catalog, taxes, orders, cancellations, renewals, by name within a kind.
+// Ingest loads the inbox files the ledger has not seen, in SPEC order:
+// customers, catalog, taxes, orders, cancellations, renewals, by name within
+// a kind. A file is the one loaded before only when its name and its content
+// hash both match (SPEC §6 "each file once", P4): that file is skipped. A
+// file under a new name is read even when its bytes equal a loaded file's:
+// its rows that repeat accepted records are seen (V6), and those rejected or
+// held before are judged again, so a corrected reference row can let them in.
 // Every row is accepted (or seen, or held) or rejected with file, line and
 // reason; each file is stored in one database transaction with its control
 // totals, so a file is loaded whole or not at all.
@@ -99,7 +103,9 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 	if err != nil {
 		return fc, false, fmt.Errorf("inbox file %s: %w", f.Name, err)
 	}
-	if loaded, err := d.Ledger.FileLoaded(ctx, hash); err != nil || loaded {
+	// The same name with the same bytes is the same file; a new name is a
+	// new file, whatever its bytes.
+	if loaded, err := d.Ledger.FileLoaded(ctx, f.Name, hash); err != nil || loaded {
 		fc.Skipped = loaded
 		return fc, false, err
 	}
@@ -157,7 +163,8 @@ func ingestFile(ctx context.Context, d Deps, book *invoice.Book, runID string, f
 	var fileErr *csvin.FileError
 	if errors.As(ferr, &fileErr) {
 		// Rejected whole: nothing from it is loaded; one reject row says why,
-		// and the file is recorded so the same bytes are not judged again.
+		// and the file is recorded so the same file (name and bytes) is not
+		// judged again.
 		fc = FileCount{Name: f.Name, Kind: f.Kind, Error: ferr.Error()}
 		err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
 			rec := []ledger.SourceRecord{{Kind: f.Kind, Key: f.Name, Hash: hash, Raw: `{"row":{}}`, File: f.Name, Line: int64(fileErr.Line),

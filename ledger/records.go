@@ -60,8 +60,12 @@ func (r reader) Runs(ctx context.Context) iter.Seq2[Run, error] {
 		outcome, counts FROM job_runs ORDER BY started, id`)
 }
 
-// InboxFile is one inbox file loaded into the ledger; files are told apart
-// by content hash, so each is loaded once whatever its name.
+// InboxFile is one inbox file loaded into the ledger. A file is known by its
+// name (the base name, as in the inbox folder) and its content hash
+// together: the same name with the same content is the same file, loaded
+// once (SPEC §6, P4); a new name or new content is a new file, read and
+// judged row by row even when its bytes equal another file's (V6 decides
+// what its rows repeat).
 type InboxFile struct {
 	ID           int64  `db:"id"`
 	Name         string `db:"name"`
@@ -74,7 +78,8 @@ type InboxFile struct {
 }
 
 // AddFile records f and sets f.ID. It returns false, writing nothing, when a
-// file with the same hash is already loaded.
+// file with the same name and hash is already loaded (the database refuses
+// a second one: UNIQUE (name, hash)).
 func (l *Ledger) AddFile(ctx context.Context, f *InboxFile) (added bool, err error) {
 	err = l.InTx(ctx, func(tx *Tx) error {
 		added, err = tx.AddFile(ctx, f)
@@ -85,12 +90,11 @@ func (l *Ledger) AddFile(ctx context.Context, f *InboxFile) (added bool, err err
 
 // AddFile is Ledger.AddFile inside an open transaction.
 func (t *Tx) AddFile(ctx context.Context, f *InboxFile) (bool, error) {
-	var id int64
-	err := sqlxGet(ctx, t.reader, &id, `SELECT COUNT(*) FROM inbox_files WHERE hash = ?`, f.Hash)
-	if err != nil || id > 0 {
+	if loaded, err := t.FileLoaded(ctx, f.Name, f.Hash); err != nil || loaded {
 		return false, err
 	}
-	err = sqlxGet(ctx, t.reader, &id, `INSERT INTO inbox_files
+	var id int64
+	err := sqlxGet(ctx, t.reader, &id, `INSERT INTO inbox_files
 		(name, hash, kind, rows_read, rows_accepted, rows_rejected, run_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.Name, f.Hash, f.Kind, f.RowsRead, f.RowsAccepted, f.RowsRejected, f.RunID)
@@ -101,10 +105,12 @@ func (t *Tx) AddFile(ctx context.Context, f *InboxFile) (bool, error) {
 	return true, nil
 }
 
-// FileLoaded reports whether a file with this content hash is loaded.
-func (r reader) FileLoaded(ctx context.Context, hash string) (bool, error) {
+// FileLoaded reports whether a file with this name and content hash is
+// loaded. A file with the same hash under another name does not count: it
+// is a new file, whose rows are judged (SPEC V6).
+func (r reader) FileLoaded(ctx context.Context, name, hash string) (bool, error) {
 	var n int
-	err := sqlxGet(ctx, r, &n, `SELECT COUNT(*) FROM inbox_files WHERE hash = ?`, hash)
+	err := sqlxGet(ctx, r, &n, `SELECT COUNT(*) FROM inbox_files WHERE name = ? AND hash = ?`, name, hash)
 	return n > 0, err
 }
 

@@ -22,16 +22,16 @@ func TestFilesRecordsRuns(t *testing.T) {
 			t.Fatalf("AddFile = %v, %v (id %d)", added, err, f.ID)
 		}
 		dup := f
-		dup.Name = "orders-copy.csv"
-		if added, err := l.AddFile(ctx, &dup); err != nil || added {
-			t.Errorf("same content again: added = %v, %v", added, err)
+		dup.ID = 0
+		if added, err := l.AddFile(ctx, &dup); err != nil || added || dup.ID != 0 {
+			t.Errorf("the same file (name and content) again: added = %v, %v", added, err)
 		}
 		bad := ledger.InboxFile{Name: "x.csv", Hash: "h2", Kind: "orders", RowsRead: 3, RowsAccepted: 1, RowsRejected: 1, RunID: run}
 		if _, err := l.AddFile(ctx, &bad); err == nil {
 			t.Error("a file whose counts do not add up was accepted")
 		}
-		if ok, _ := l.FileLoaded(ctx, "h1"); !ok {
-			t.Error("FileLoaded(h1) = false")
+		if ok, _ := l.FileLoaded(ctx, "orders-1.csv", "h1"); !ok {
+			t.Error("FileLoaded(orders-1.csv, h1) = false")
 		}
 
 		var recs []ledger.SourceRecord
