@@ -211,7 +211,7 @@ func tieOut(ctx context.Context, l *ledger.Ledger, m invoice.Month, st *output.S
 			return fmt.Errorf("tie-out %s: the files hold %d invoices, the ledger more (%s next); nothing published", m, n, inv.Number)
 		}
 		n++
-		if f.InvoiceNumber != inv.Number || f.CustomerID != output.Text(inv.CustomerID) || f.Currency.Code != inv.Currency ||
+		if f.InvoiceNumber != inv.Number || f.CustomerID != inv.CustomerID || f.Currency.Code != inv.Currency ||
 			f.Net != inv.Net || f.Tax != inv.Tax || f.Gross != inv.Gross || int64(f.Lines) != inv.Lines {
 			return fmt.Errorf("tie-out %s: invoice %s in the files (customer %s, %+v) differs from the ledger's %s (customer %s %s, net %d tax %d gross %d lines %d); nothing published",
 				m, f.InvoiceNumber, f.CustomerID, f.Totals, inv.Number, inv.CustomerID, inv.Currency, inv.Net, inv.Tax, inv.Gross, inv.Lines)

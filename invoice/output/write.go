@@ -306,8 +306,8 @@ func checkHeader(h *invoice.Header, sum *lineGroup) error {
 		return fmt.Errorf("%w: invoice %s has a header and no lines", ErrTotalMismatch, h.InvoiceNumber)
 	}
 	var diffs []string
-	if Text(h.CustomerID) != sum.customer {
-		diffs = append(diffs, fmt.Sprintf("customer %q, lines %q", Text(h.CustomerID), sum.customer))
+	if h.CustomerID != sum.customer {
+		diffs = append(diffs, fmt.Sprintf("customer %q, lines %q", h.CustomerID, sum.customer))
 	}
 	if h.Currency != sum.Currency {
 		diffs = append(diffs, fmt.Sprintf("currency %s, lines %s", h.Currency.Code, sum.Currency.Code))

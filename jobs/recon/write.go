@@ -164,10 +164,6 @@ func NewWriter(outDir, period string) (w *Writer, err error) {
 // workbook's row sinks (.cspbill-rows-…, output.Workbook's).
 var leftovers = []string{".reconciliation", ".cspbill-rows-"}
 
-// textColumns are the columns of reconciliation.csv that hold text (quoted
-// against formulas); the others are a kind, a date or numbers.
-var textColumns = []int{1, 2, 3, 4, 5, 6, 8, 19, 20, 21}
-
 // Item writes one item; items come in report order (Match's), so each
 // customer's items in a currency come together.
 func (w *Writer) Item(it *Item) error {
@@ -188,10 +184,7 @@ func (w *Writer) Item(it *Item) error {
 	if err := w.detail.Write(rec); err != nil {
 		return err
 	}
-	for _, i := range textColumns {
-		rec[i] = output.Text(rec[i])
-	}
-	return w.csv.Write(rec)
+	return w.csv.Write(rec) // values as they are, like the close's CSV files (invoice/output)
 }
 
 // add sums the item into its customer and currency's Summary row.
@@ -241,9 +234,6 @@ func (w *Writer) Reject(e *RowError) error {
 	rec := []string{e.File, strconv.Itoa(e.Line), e.Field, e.Value, errText(e)}
 	if err := w.rejs.Write(rec); err != nil {
 		return err
-	}
-	for _, i := range []int{0, 2, 3, 4} {
-		rec[i] = output.Text(rec[i])
 	}
 	return w.rejects.Write(rec)
 }
