@@ -78,7 +78,7 @@ func TestWrite(t *testing.T) {
 	}
 	want := strings.Join([]string{
 		"kind,customer_id,currency,charge_type,order_id,subscription_id,sku_id,charge_start,invoice_number,ledger_quantity,ledger_net,ledger_tax,ledger_gross,partner_center_quantity,partner_center_subtotal,partner_center_tax,partner_center_total,delta,delta_total,ledger_source,partner_center_source,note",
-		`matched,"'=HYPERLINK(""http://x"")",USD,cycleCharge,'+O-9,S-1,RDS-CAL,2026-10-15,INV-2026-10-000001,12,131.40,0.00,131.40,12,131.40,0.00,131.40,0.00,,orders.csv:5,recon.csv:3,`,
+		`matched,"=HYPERLINK(""http://x"")",USD,cycleCharge,+O-9,S-1,RDS-CAL,2026-10-15,INV-2026-10-000001,12,131.40,0.00,131.40,12,131.40,0.00,131.40,0.00,,orders.csv:5,recon.csv:3,`,
 		"matched,C001,USD,cycleCharge,O-1,S-1,RDS-CAL,2026-10-15,INV-2026-10-000001,12,131.40,0.00,131.40,12,131.39,0.00,131.39,-0.01,,orders.csv:5,recon.csv:2,within tolerance 0.12: net delta -0.01",
 		"partner_center_only,C001,USD,new,O-4,S-4,RDS-CAL:0001,2026-10-15,,,,,,12,131.40,0.00,131.40,131.40,,,recon.csv:5,not in the ledger's lines of 2026-10",
 		"ledger_only,C001,USD,cycleCharge,O-2,S-2,RDS-CAL,2026-10-20,INV-2026-10-000001,12,131.40,0.00,131.40,,,,,-131.40,,orders.csv:5,,not in Partner Center's file",
@@ -89,7 +89,7 @@ func TestWrite(t *testing.T) {
 		t.Errorf("%s\n%s\nwant\n%s", CSVFile, b, want)
 	}
 	b, _ = os.ReadFile(filepath.Join(dir, RejectsFile))
-	if want := "file,line,field,value,message\nrecon.csv,6,Subtotal,'@SUM(1),not a decimal amount\n"; string(b) != want {
+	if want := "file,line,field,value,message\nrecon.csv,6,Subtotal,@SUM(1),not a decimal amount\n"; string(b) != want {
 		t.Errorf("%s\n%s\nwant\n%s", RejectsFile, b, want)
 	}
 
