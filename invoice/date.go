@@ -50,16 +50,36 @@ func MustDate(s string) Date {
 
 // ParseTimestamp parses an RFC 3339 timestamp, or a bare YYYY-MM-DD as
 // midnight UTC, and returns its UTC calendar day (SPEC §1).
+//
+// RFC 3339 §5.6 lets the "T" separator and the "Z" zone be written in lower
+// case; time.Parse wants them upper case, so they are upper-cased first (they
+// are the only letters a valid timestamp holds, and no other letter is
+// touched, so nothing that was invalid becomes valid).
 func ParseTimestamp(s string) (Date, error) {
 	s = strings.TrimSpace(s)
 	if len(s) == 10 {
 		return ParseDate(s)
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(time.RFC3339Nano, upperTZ(s))
 	if err != nil {
 		return NoDate, fmt.Errorf("%w: %q (want an RFC 3339 timestamp such as 2026-10-03T14:00:00Z, or YYYY-MM-DD)", ErrBadDate, s)
 	}
 	return DateOf(t), nil
+}
+
+// upperTZ upper-cases the letters t and z (ASCII only) and leaves every
+// other byte as it is.
+func upperTZ(s string) string {
+	if strings.IndexByte(s, 't') < 0 && strings.IndexByte(s, 'z') < 0 {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == 't' || c == 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
 }
 
 // Time returns midnight UTC of the day.

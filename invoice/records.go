@@ -214,10 +214,22 @@ func ParsePrice(r RawCatalog) (Price, *Reject) {
 	return p, nil
 }
 
-// parseQuantity enforces V6: a positive whole number.
+// maxQuantity is the largest quantity one order line (or a renewal's new
+// quantity) may have: a plausibility bound far above any real seat count,
+// which also keeps unit_price × quantity inside the int64 minor units amounts
+// are posted in for unit prices up to about 9.2e9 minor units (92 million in
+// a two-decimal currency).
+const maxQuantity = 1_000_000_000
+
+// parseQuantity enforces V6: a positive whole number, at most maxQuantity.
 func parseQuantity(field, s string) (int64, *Reject) {
 	q, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || q <= 0 || q > 1_000_000_000 {
+	// Past the int64 range ParseInt returns math.MaxInt64 (with ErrRange)
+	// for a positive number, so every whole number above the limit lands here.
+	if q > maxQuantity {
+		return 0, reject("V6", field, s, "%s %q is larger than %d, the most one order line may have", field, s, maxQuantity)
+	}
+	if err != nil || q <= 0 {
 		return 0, reject("V6", field, s, "%s %q is not a positive whole number", field, s)
 	}
 	return q, nil

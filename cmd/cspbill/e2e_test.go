@@ -276,7 +276,7 @@ func TestE2E_FileRejectedWhole(t *testing.T) {
 	r := cspbill(t, nil, "ingest", "--inbox", dir, "--db=sqlite:"+filepath.Join(dir, "l.db"))
 	wantCode(t, r, 3, "ingest of bad files")
 	for _, want := range []string{
-		`orders-bad.csv                   REJECTED WHOLE: orders-bad.csv:1: missing column "order_date", "sku_id", "term", "billing_plan", "quantity", "subscription_id", "auto_renew" (found: order_id, line_no, customer_id)`,
+		`orders-bad.csv                   REJECTED WHOLE: orders-bad.csv:1: missing column "order_date", "sku_id", "term", "billing_plan", "quantity", "subscription_id" (found: order_id, line_no, customer_id)`,
 		`customers-utf16.csv              REJECTED WHOLE: customers-utf16.csv: not valid UTF-8: the file is UTF-16; save it as "CSV UTF-8"`,
 		"files 2 (skipped 0, rejected whole 2), rows read 0, accepted 0, rejected 0, held 0",
 	} {

@@ -34,7 +34,7 @@ var (
 // bytes will not fail part-way for a reason in the file.
 func Validate[T Record](name string, r io.Reader) (Stats, []*RowError, error) {
 	var zero T
-	s, err := newScanner(name, r, zero.Columns())
+	s, err := newScanner(name, r, zero.InputKind(), zero.Columns())
 	if err != nil {
 		return Stats{}, nil, err
 	}
@@ -64,7 +64,7 @@ func Validate[T Record](name string, r io.Reader) (Stats, []*RowError, error) {
 // down): callers that must not load half a file run Validate first.
 func Read[T Record](name string, r io.Reader, fn func(line int, row *T) error) (Stats, []*RowError, error) {
 	var zero T
-	s, err := newScanner(name, r, zero.Columns())
+	s, err := newScanner(name, r, zero.InputKind(), zero.Columns())
 	if err != nil {
 		return Stats{}, nil, err
 	}
@@ -165,12 +165,18 @@ func (d *decoder) GetCSVRows() ([][]string, error) {
 type scanner struct {
 	file   string
 	cr     *csv.Reader
-	header []string // lower-cased, trimmed names, as gocsv matches them
+	header []string // what gocsv maps by: a contract column's lower-cased name, "" for any other column
 	shown  []string // trimmed names as the file writes them, for messages
 	blank  []string // an empty record of the header's width
 }
 
-func newScanner(name string, r io.Reader, required []string) (*scanner, error) {
+// newScanner reads the header of a file of the given kind, whose contract
+// columns are columns. Every contract column must be named once, except the
+// optional ones (optionalColumns), which may be absent: their values then
+// read as empty. Any other column is ignored, even when its name repeats;
+// only a contract column named twice is an error, as which of its two values
+// is meant cannot be told.
+func newScanner(name string, r io.Reader, kind string, columns []string) (*scanner, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(4)
 	switch {
@@ -198,7 +204,11 @@ func newScanner(name string, r io.Reader, required []string) (*scanner, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	line, _ := cr.FieldPos(0)
-	seen := make(map[string]int, len(rec))
+	contract := make(map[string]bool, len(columns))
+	for _, c := range columns {
+		contract[c] = true
+	}
+	seen := make(map[string]int, len(columns))
 	for i, h := range rec {
 		if !utf8.ValidString(h) {
 			return nil, fileErr(name, line, `%w: header column %d; save the file as "CSV UTF-8"`, ErrNotUTF8, i+1)
@@ -208,19 +218,22 @@ func newScanner(name string, r io.Reader, required []string) (*scanner, error) {
 		}
 		t := strings.TrimSpace(h)
 		n := strings.ToLower(t)
-		s.header = append(s.header, n)
 		s.shown = append(s.shown, t)
-		if n == "" {
-			continue // an unnamed column is an unknown column
+		if !contract[n] {
+			// An unknown column (unnamed ones included) is ignored, however
+			// often its name comes: SPEC §1, "unknown columns are ignored".
+			s.header = append(s.header, "")
+			continue
 		}
 		if j, dup := seen[n]; dup {
 			return nil, fileErr(name, line, "%w %q (columns %d and %d)", ErrDuplicateColumn, t, j+1, i+1)
 		}
 		seen[n] = i
+		s.header = append(s.header, n)
 	}
 	var missing []string
-	for _, c := range required {
-		if _, ok := seen[c]; !ok {
+	for _, c := range columns {
+		if _, ok := seen[c]; !ok && !isOptional(kind, c) {
 			missing = append(missing, fmt.Sprintf("%q", c))
 		}
 	}

@@ -13,7 +13,10 @@ type Record interface {
 	// "cancellations" or "renewals".
 	InputKind() string
 	// Columns lists the contract columns in contract order. Every one of them
-	// is required in the header (a value may still be empty where SPEC allows).
+	// is required in the header except the optional ones (see
+	// optionalColumns), which a file may leave out: a missing optional
+	// column reads as the column with every value empty, so Values, Digest
+	// and the V6 comparison cannot tell the two files apart.
 	Columns() []string
 	// Values returns the row's values in the order of Columns.
 	Values() []string
@@ -108,6 +111,47 @@ var (
 )
 
 // The column lists are shared; callers must not modify them.
+
+// optionalColumns are, per kind, the contract columns a header may leave out.
+// A column is optional when SPEC §1 lets its value be empty on every row and
+// no rule needs it from a row that is otherwise valid; every key column and
+// every column a rule takes a value from stays required, so a file that lacks
+// one is rejected whole with the column named, not row by row.
+//
+//   - catalog.effective_to: "empty = open".
+//   - orders.auto_renew: "empty = default" (R1).
+//   - renewals.term, billing_plan, quantity: "each optional" (only renew
+//     reads them; empty means no change for the next term).
+//   - cancellations.requested_by, reason and renewals.requested_by: not in
+//     SPEC's list of optional values, but no rule reads them (K1's reject
+//     row only quotes the reason), so a feed without them is read with
+//     empty values rather than refused; a finance team would not expect a
+//     whole file of valid cancellations to be turned away for a comment
+//     column.
+//
+// Still required although SPEC lets some rows leave the value empty:
+// orders.subscription_id, term and billing_plan (empty only for perpetual
+// or legacy lines; every subscription line needs them, so a file without
+// them would reject those lines one by one with less helpful messages), and
+// the informational customers.name, customers.domain, catalog.product_name
+// and catalog.publisher (SPEC gives no empty value for them; they are printed
+// on invoices and reject rows).
+var optionalColumns = map[string][]string{
+	KindCatalog:       {"effective_to"},
+	KindOrders:        {"auto_renew"},
+	KindCancellations: {"requested_by", "reason"},
+	KindRenewals:      {"requested_by", "term", "billing_plan", "quantity"},
+}
+
+// isOptional reports whether a file of kind may leave out column.
+func isOptional(kind, column string) bool {
+	for _, c := range optionalColumns[kind] {
+		if c == column {
+			return true
+		}
+	}
+	return false
+}
 
 func (CustomerRow) InputKind() string     { return KindCustomers }
 func (CustomerRow) Columns() []string     { return customerColumns }
