@@ -299,6 +299,8 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		{[]string{"ingest", "--help"}, 0, "-inbox"},
 		{[]string{"version"}, 0, "cspbill"},
 		{[]string{"post", "--as-of", "2026-10-31", "--db", "postgres://bob:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, 1, "open ledger"},
+		{[]string{"--db", "postgres://bob:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "post", "--as-of", "2026-10-31"}, 1, "open ledger"},
+		{[]string{"--help"}, 0, "Usage:"},
 	} {
 		r := cspbill(t, nil, c.args...)
 		if r.code != c.code || !strings.Contains(r.stdout+r.stderr, c.msg) {
@@ -306,6 +308,34 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		}
 		if strings.Contains(r.stdout+r.stderr, "s3cret") {
 			t.Errorf("%v printed the database password", c.args)
+		}
+	}
+}
+
+// TestE2E_FlagsBeforeTheCommand: SPEC §6 names --db without saying where it
+// goes, so `cspbill --db URL ingest …` (and --db=URL, and the other common
+// flags) work as after the command, and CSPBILL_DB stands in for it.
+func TestE2E_FlagsBeforeTheCommand(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first.db")
+	r := cspbill(t, nil, "--db", "sqlite:"+first, "--log-format", "json", "ingest", "--inbox", inbox1)
+	wantCode(t, r, 3, "--db before ingest")
+	if !strings.Contains(r.stdout, "rows read 116, accepted 89, rejected 27, held 2") || !strings.Contains(r.stderr, `"msg":"run finished"`) {
+		t.Errorf("--db and --log-format before ingest:\n%s%s", r.stdout, r.stderr)
+	}
+	r = cspbill(t, nil, "--db=sqlite:"+first, "close", "--period", "2026-10", "--bill-from", "2026-10", "--out", filepath.Join(dir, "out"))
+	wantCode(t, r, 3, "--db= before close")
+	compareGolden(t, filepath.Join(dir, "out"), "2026-10")
+
+	second := filepath.Join(dir, "second.db")
+	r = cspbill(t, []string{"CSPBILL_DB=sqlite:" + second}, "ingest", "--inbox", inbox1)
+	wantCode(t, r, 3, "ingest with CSPBILL_DB")
+	if _, err := os.Stat(second); err != nil {
+		t.Errorf("CSPBILL_DB: %v", err)
+	}
+	for _, args := range [][]string{{"--db"}, {"--db", "sqlite:" + first}, {"--nope", "x", "ingest", "--inbox", inbox1}} {
+		if r := cspbill(t, nil, args...); r.code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage)\n%s", args, r.code, r.stderr)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,10 +40,11 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	stopProfiles := startProfiles()
-	if len(os.Args) > 1 {
-		limitMemory(os.Args[1])
+	args := commandFirst(os.Args[1:])
+	if len(args) > 0 {
+		limitMemory(args[0])
 	}
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, args, os.Stdout, os.Stderr)
 	stopProfiles()
 	stop()
 	os.Exit(code)
@@ -87,7 +89,35 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.lockWait, "lock-wait", 30*time.Second, "how long to wait for another run's ledger lock before giving up")
 }
 
+// commandFirst moves flags given before the command after it, so
+// `cspbill --db URL ingest --inbox DIR` works as `cspbill ingest --db URL
+// --inbox DIR` does (SPEC §6 names --db without saying where it goes). A
+// flag before the command takes its value from the next argument unless it
+// is written --flag=value; every flag that may come first (--db,
+// --log-format, --cancel-window-days, --lock-wait) takes one. Help and
+// version stay where they are.
+func commandFirst(args []string) []string {
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" {
+		switch args[i] {
+		case "-h", "-help", "--help", "--version", "-version":
+			return args
+		}
+		if strings.Contains(args[i], "=") {
+			i++
+		} else {
+			i += 2
+		}
+	}
+	if i == 0 || i >= len(args) {
+		return args
+	}
+	out := append([]string{args[i]}, args[:i]...)
+	return append(out, args[i+1:]...)
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	args = commandFirst(args)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
