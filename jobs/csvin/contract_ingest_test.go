@@ -88,12 +88,7 @@ func TestV6_MissingOptionalColumnIsSeenNotAConflict(t *testing.T) {
 		t.Run(order.name, func(t *testing.T) {
 			ledgertest.Each(t, func(t *testing.T, url string) {
 				ctx := context.Background()
-				l, err := ledger.Open(ctx, url)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer l.Close()
-				d := jobs.Deps{Ledger: l}
+				l, d := openJobs(t, url)
 				s1, err := jobs.Ingest(ctx, d, writeInbox(t, order.first))
 				if err != nil || s1.Read != 7 || s1.Accepted != 7 || s1.Rejected != 0 || s1.Held != 0 || s1.FilesRejected != 0 {
 					t.Fatalf("first ingest: %+v, %v", s1, err)
@@ -146,12 +141,7 @@ func rowOf(t *testing.T, raw string) map[string]string {
 // the column lists it as empty, like every contract column.
 func TestV6_OptionalColumnStillTakesPartInIdentity(t *testing.T) {
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	d := jobs.Deps{Ledger: l}
+	l, d := openJobs(t, ledgertest.SQLite(t))
 	if s, err := jobs.Ingest(ctx, d, writeInbox(t, withoutOptional)); err != nil || s.Rejected != 0 || s.Accepted != 7 {
 		t.Fatalf("first ingest: %+v, %v", s, err)
 	}
@@ -190,12 +180,7 @@ func TestV6_OptionalColumnStillTakesPartInIdentity(t *testing.T) {
 // positive whole number keeps its message.
 func TestV6_QuantityAboveTheLimit(t *testing.T) {
 	ctx := context.Background()
-	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	d := jobs.Deps{Ledger: l}
+	l, d := openJobs(t, ledgertest.SQLite(t))
 	files := map[string]string{
 		"customers.csv": withOptional["customers-a.csv"],
 		"catalog.csv":   withOptional["catalog-a.csv"],
@@ -237,4 +222,16 @@ func TestV6_QuantityAboveTheLimit(t *testing.T) {
 			t.Errorf("%s = %+v\nwant %+v", at, got[at], want[at])
 		}
 	}
+}
+
+// openJobs opens the ledger at url, closed when the test ends, and the jobs'
+// dependencies over it.
+func openJobs(t *testing.T, url string) (*ledger.Ledger, jobs.Deps) {
+	t.Helper()
+	l, err := ledger.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, jobs.Deps{Ledger: l}
 }
