@@ -72,7 +72,7 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 			return err
 		}
 		for m := first; m <= opt.Period; m++ {
-			if err := closeMonth(ctx, d, runID, m, cal, s); err != nil {
+			if err := closeMonth(ctx, d, runID, m, m == opt.Period, cal, s); err != nil {
 				return err
 			}
 			cal.lastClosed = m
@@ -90,8 +90,9 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 }
 
 // closeMonth posts everything due through the month's last day and closes
-// it, in one database transaction.
-func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal calendar, s *Summary) error {
+// it, in one database transaction. last says m is the last month this close
+// writes.
+func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, last bool, cal calendar, s *Summary) error {
 	if err := d.hook("close:computed"); err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal 
 		if err := tx.ClosePeriod(ctx, m.String()); err != nil {
 			return err
 		}
-		if err := reportRejects(ctx, tx, m); err != nil {
+		if err := reportRejects(ctx, tx, m, last); err != nil {
 			return err
 		}
 		return d.hook("close:locked")
@@ -124,15 +125,22 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, cal 
 	return d.hook("close:committed")
 }
 
-// reportRejects stamps the rejects this close lists: those not yet listed
-// whose record is dated in or before the month (or has no date).
-func reportRejects(ctx context.Context, tx *ledger.Tx, m invoice.Month) error {
+// reportRejects stamps the rejects this close lists under month m (SPEC §4:
+// every record rejected since the previous close, under the month of the
+// record's date, or the first month this close writes if that is earlier):
+// those not yet listed whose record is dated in or before m (or has no
+// date) and, when m is the last month the close writes, all the others too.
+// Decision: a record dated after the last month written (an order for next
+// month with an unknown SKU) is listed now, under that last month, not held
+// back to the close of its own month: a reject is something to fix, and
+// this close is the first to see it.
+func reportRejects(ctx context.Context, tx *ledger.Tx, m invoice.Month, last bool) error {
 	var ids []int64
 	for rec, err := range tx.Records(ctx, ledger.RecordFilter{Status: ledger.Rejected, Unreported: true}) {
 		if err != nil {
 			return err
 		}
-		if recordMonth(rec) <= m {
+		if last || recordMonth(rec) <= m {
 			ids = append(ids, rec.ID)
 		}
 	}

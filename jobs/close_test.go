@@ -269,3 +269,54 @@ func TestPost_AResentFileOfSeenRowsFillsAPage(t *testing.T) {
 	}
 	diffStates(t, postedState(t, l), want)
 }
+
+// TestOutputs_RejectsListEveryRecordRejectedSinceThePreviousClose: SPEC §4,
+// rejects.csv lists every record rejected since the previous close, under
+// the month of the record's date, or the first month the close writes if
+// that is earlier. A record dated after the last month the close writes
+// (decision) is listed by this close too, under its last month, not held
+// back a month or more: a reject is something to fix, and this close is the
+// first to see it. The next close lists none of them again.
+func TestOutputs_RejectsListEveryRecordRejectedSinceThePreviousClose(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		inbox := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,Contoso,contoso.com,US,USD\n",
+			"catalog.csv":   resendCatalog,
+			"taxes.csv":     resendTaxes,
+			"orders.csv": resendOrdersHeader +
+				"O1,1,2026-08-20T10:00:00Z,C1,NOPE,none,one_time,1,,\n" +
+				"O2,1,2026-09-10T10:00:00Z,C1,NOPE,none,one_time,1,,\n" +
+				"O3,1,2026-10-10T10:00:00Z,C1,NOPE,none,one_time,1,,\n" +
+				"O4,1,2026-11-10T10:00:00Z,C1,NOPE,none,one_time,1,,\n" +
+				"O5,1,2027-01-02T10:00:00Z,C1,NOPE,none,one_time,1,,\n" +
+				"O6,1,2026-10-12T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n",
+		})
+		if _, err := Ingest(ctx, d, inbox); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-10"), BillFrom: resendMonth(t, "2026-09"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		nope := func(line int, order string) string {
+			return fmt.Sprintf("orders.csv,%d,%s/1,V1,\"unknown SKU \"\"NOPE\"\": the catalog has no row for it\"\n", line, order)
+		}
+		const header = "file,line,record_key,rule,message\n"
+		for month, want := range map[string]string{
+			"2026-09": header + nope(2, "O1") + nope(3, "O2"),               // August's: the first month written
+			"2026-10": header + nope(4, "O3") + nope(5, "O4") + nope(6, "O5"), // November's and January's: the last
+		} {
+			if got := resendOut(t, out, month, "rejects.csv"); got != want {
+				t.Errorf("%s rejects.csv:\n%s\nwant\n%s", month, got, want)
+			}
+		}
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-11"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		if got := resendOut(t, out, "2026-11", "rejects.csv"); got != header {
+			t.Errorf("2026-11 rejects.csv lists again:\n%s", got)
+		}
+	})
+}
