@@ -263,3 +263,40 @@ func TestK7_ARenewForACancelledSubscriptionIsRejectedOnceDated(t *testing.T) {
 	wantCharge(t, res, "O2/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{120000, 12000, 132000})
 	wantCharge(t, res, "O2/1/T1/I0/credit", ChargeCancelImmediate, "2026-10-05", "2027-09-30", amounts{-118685, -11869, -130554})
 }
+
+// TestK1_ACreditedCancellationStandsWhenTheWindowNarrows: the window is a
+// setting (K1), and a run may use a narrower one than the run that accepted
+// and credited a cancellation. That cancellation stands: re-judging it
+// rejected it and billed the ended subscription again (K7). One not yet
+// credited is judged by the window of the run.
+func TestK1_ACreditedCancellationStandsWhenTheWindowNarrows(t *testing.T) {
+	b := testBook(t)
+	b.Window = 14
+	// Monthly, 132.00 a year from 2026-10-01: 11.00 an instalment. Cancelled
+	// 25 days after the order, on 2026-10-26: 6 of 31 days unused.
+	o := addOrder(t, b, order("O1", "US1", "2026-10-01", "RDS-CAL", "P1Y", "monthly", "1", "S1"))
+	addCancel(t, b, cancelOf("O1", "2026-10-26"))
+	p := addOrder(t, b, order("O2", "US1", "2026-10-01", "WS-STD", "none", "one_time", "1", ""))
+	b.AddCancellation(cancelOf("O2", "2026-10-26"), Source{File: "cancellations.csv", Line: 3})
+	posted := map[string]PostedCharge{"O1/1/T0/I0": {}, "O1/1/T0/I0/credit": {}, "O2/1/T0/I0": {}, "O2/1/T0/I0/credit": {}}
+	res := b.Schedule(o, postedEnv("2026-12-31", posted))
+	if len(res.Verdicts) != 0 {
+		t.Errorf("verdicts %+v, want none: the credited cancellation stands", res.Verdicts)
+	}
+	// round(1100 × 6 ÷ 31) = round(212.90…) = 213 cents; tax 21.
+	wantCharge(t, res, "O1/1/T0/I0/credit", ChargeCancelImmediate, "2026-10-26", "2026-10-31", amounts{-213, -21, -234})
+	if got := strings.Join(keys(res), " "); got != "O1/1/T0/I0 O1/1/T0/I0/credit" {
+		t.Errorf("charges %s, want no instalment after the cancellation", got)
+	}
+	res = b.Schedule(p, postedEnv("2026-12-31", posted))
+	if len(res.Verdicts) != 0 || len(res.Charges) != 2 {
+		t.Errorf("perpetual: verdicts %+v, charges %v; want its charge and 100%% credit", res.Verdicts, keys(res))
+	}
+
+	// Nothing credited yet: the 14-day window of this run rejects it.
+	res = b.Schedule(o, asOf("2026-12-31"))
+	wantVerdict(t, res, "K1")
+	if got := strings.Join(keys(res), " "); got != "O1/1/T0/I0 O1/1/T0/I1 O1/1/T0/I2" {
+		t.Errorf("charges %s, want the instalments of a subscription not cancelled", got)
+	}
+}

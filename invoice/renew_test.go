@@ -138,3 +138,82 @@ func TestR3_RenewalPricedOnRenewalDate(t *testing.T) {
 		t.Fatalf("message %q", rej.Message)
 	}
 }
+
+// postedEnv is an Env in which the charges of posted are in the ledger.
+func postedEnv(day string, posted map[string]PostedCharge) Env {
+	env := asOf(day)
+	env.Posted = func(k string) bool { _, ok := posted[k]; return ok }
+	env.Charge = func(k string) (PostedCharge, bool) { pc, ok := posted[k]; return pc, ok }
+	return env
+}
+
+// TestR3_ALateRenewCannotChangeAPostedRenewal: a posted renewal stands (as
+// R2 says of late toggles). A renew record that arrives after the renewal
+// was posted and would change its quantity, plan or term is rejected (R3),
+// and the renewal is computed as posted; before, the rules gave a different
+// first charge under the posted key and every later post and close failed.
+// A late renew that changes nothing is harmless.
+func TestR3_ALateRenewCannotChangeAPostedRenewal(t *testing.T) {
+	b := testBook(t)
+	// Ordered 2025-10-01 (auto-renew on); renewed 2026-10-01 with quantity 1:
+	// 1,200.00 + 10% tax, charge end 2027-09-30, posted.
+	o := addOrder(t, b, order("O1", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S1"))
+	posted := map[string]PostedCharge{
+		"O1/1/T0/I0": {Quantity: 1, End: MustDate("2026-09-30"), Net: 120000, Gross: 132000},
+		"O1/1/T1/I0": {Quantity: 1, End: MustDate("2027-09-30"), Net: 120000, Gross: 132000},
+	}
+	if _, _, rej := b.AddRenewal(RawRenewal{SubscriptionID: "S1", Action: ActionRenew, EffectiveAt: "2026-09-01", Role: "admin_agent", Quantity: "4"},
+		Source{ID: 7, File: "renewals-late.csv", Line: 2}); rej != nil {
+		t.Fatal(rej)
+	}
+	res := b.Schedule(o, postedEnv("2026-11-30", posted))
+	rej := wantVerdict(t, res, "R3")
+	if rej.Message != "renew dated 2026-09-01 arrived after subscription S1 was renewed on 2026-10-01 and cannot change that renewal; cancel the renewed term instead (K1)" {
+		t.Errorf("R3 message %q", rej.Message)
+	}
+	if got := keys(res); strings.Join(got, " ") != "O1/1/T0/I0 O1/1/T1/I0" {
+		t.Errorf("charges %v, want each term's one instalment once", got)
+	}
+	wantCharge(t, res, "O1/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{120000, 12000, 132000})
+
+	// Renewed with quantity 4 by a renew record (id 8), posted; a later one
+	// (id 9) asks for 2 and is rejected; an earlier-dated one that arrived
+	// later still (id 10) and changes nothing stands.
+	s := addOrder(t, b, order("O2", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S2"))
+	for id, r := range map[int64]RawRenewal{
+		8:  {SubscriptionID: "S2", Action: ActionRenew, EffectiveAt: "2026-08-01", Role: "admin_agent", Quantity: "4"},
+		9:  {SubscriptionID: "S2", Action: ActionRenew, EffectiveAt: "2026-09-01", Role: "admin_agent", Quantity: "2"},
+		10: {SubscriptionID: "S2", Action: ActionRenew, EffectiveAt: "2026-07-01", Role: "admin_agent"},
+	} {
+		if _, _, rej := b.AddRenewal(r, Source{ID: id, File: "renewals.csv", Line: int(id)}); rej != nil {
+			t.Fatal(rej)
+		}
+	}
+	posted = map[string]PostedCharge{
+		"O2/1/T0/I0": {Quantity: 1, End: MustDate("2026-09-30"), Net: 120000, Gross: 132000},
+		"O2/1/T1/I0": {Quantity: 4, End: MustDate("2027-09-30"), Net: 480000, Gross: 528000},
+	}
+	res = b.Schedule(s, postedEnv("2026-11-30", posted))
+	if len(res.Verdicts) != 1 || res.Verdicts[0].Src.ID != 9 || res.Verdicts[0].Reject.Rule != "R3" {
+		t.Errorf("verdicts %+v, want R3 for record 9 only", res.Verdicts)
+	}
+	wantCharge(t, res, "O2/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{480000, 48000, 528000})
+	if len(res.Charges) != 2 {
+		t.Errorf("charges %v", keys(res))
+	}
+}
+
+// TestV2_ARenewRejectedForItsPlanLeavesEachTermOnce: a renew record naming a
+// plan the catalog does not list for the new term is rejected (V2) and the
+// renewal decided without it. Deciding again walked the term twice, so its
+// charges came twice under one key (a post could never write them).
+func TestV2_ARenewRejectedForItsPlanLeavesEachTermOnce(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("O1", "US1", "2025-10-01", "SQL-SUB", "P1Y", "annual", "1", "S1"))
+	addRenewal(t, b, RawRenewal{SubscriptionID: "S1", Action: ActionRenew, EffectiveAt: "2026-09-01", Role: "admin_agent", BillingPlan: "monthly"}, 2)
+	res := b.Schedule(o, asOf("2026-10-31"))
+	wantVerdict(t, res, "V2")
+	if got := keys(res); strings.Join(got, " ") != "O1/1/T0/I0 O1/1/T1/I0" {
+		t.Errorf("charges %v, want each term's one instalment once", got)
+	}
+}

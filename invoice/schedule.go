@@ -59,9 +59,26 @@ type Env struct {
 	// LockedPrice returns the unit price a term was first posted at (C1).
 	// nil: no term is locked yet.
 	LockedPrice func(termKey string) (decimal.Decimal, bool)
+	// Charge returns what the ledger holds of a posted charge (R3: a
+	// renewal is compared with the one posted). nil: nothing is posted.
+	Charge func(key string) (PostedCharge, bool)
+}
+
+// PostedCharge is what the walk compares of a posted charge.
+type PostedCharge struct {
+	Quantity   int64
+	End        Date // charge_end, the last day served
+	Net, Gross int64
 }
 
 func (e Env) posted(key string) bool { return e.Posted != nil && e.Posted(key) }
+
+func (e Env) charge(key string) (PostedCharge, bool) {
+	if e.Charge == nil {
+		return PostedCharge{}, false
+	}
+	return e.Charge(key)
+}
 
 // term is one term of a subscription as the walk found it.
 type term struct {
@@ -175,7 +192,9 @@ func (b *Book) perpetual(res *Result, o *Order, cust Customer, rate decimal.Deci
 	if cancel == nil {
 		return
 	}
-	if rej := b.window(cancel, o.Date, o, cust, -gross); rej != nil {
+	// A cancellation whose credit is posted stands, whatever the window
+	// is now (a run with a narrower --cancel-window-days must not undo it).
+	if rej := b.window(cancel, o.Date, o, cust, -gross); rej != nil && !env.posted(charge.Key+"/credit") {
 		res.Verdicts = append(res.Verdicts, Verdict{Src: cancel.Src, Kind: "cancellation", Key: o.Key(), Reject: rej})
 		return
 	}
@@ -268,6 +287,13 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			credit := prorate(t.insts[cancelInst], cancel.Date)
 			_, _, g := split(-credit)
 			rej = b.window(cancel, t.start, o, cust, g)
+			if rej != nil && env.posted(fmt.Sprintf("%s/T%d/I%d/credit", o.Key(), t.index, cancelInst)) {
+				// Its credit is posted: the cancellation stands, whatever
+				// the window is now (a run with a narrower
+				// --cancel-window-days must not bill the ended
+				// subscription again).
+				rej = nil
+			}
 		}
 		if rej != nil {
 			res.Verdicts = append(res.Verdicts, Verdict{Src: cancel.Src, Kind: "cancellation", Key: o.Key(), Reject: rej})
@@ -508,29 +534,30 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			}
 			next.src = r.Src
 		}
-		if _, ok := periodMonths(next.plan, next.term); !ok {
-			// The renew record asked for a plan the new term cannot have:
-			// reject it and decide again without it.
-			r := applied[len(applied)-1]
+		// redecide rejects renew record r and decides term end T again
+		// without it: cur is walked again, so it leaves terms until then
+		// (it was appended twice, and its charges computed twice, before).
+		redecide := func(r *Renewal, rej *Reject) {
 			rejected[r] = true
-			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID,
-				Reject: reject("V2", "billing_plan", next.plan, "billing plan %q does not fit term %s for the renewal of %s", next.plan, next.term, o.SubscriptionID)},
+			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID, Reject: rej},
 				action: ActionRenew, after: NoDate})
 			records = removeRenewal(records, r)
+			terms = terms[:len(terms)-1]
+		}
+		if _, ok := periodMonths(next.plan, next.term); !ok {
+			// The renew record asked for a plan the new term cannot have.
+			redecide(applied[len(applied)-1], reject("V2", "billing_plan", next.plan,
+				"billing plan %q does not fit term %s for the renewal of %s", next.plan, next.term, o.SubscriptionID))
 			continue
 		}
 		if p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T); ok && !p.lists(next.plan) && len(applied) > 0 {
-			r := applied[len(applied)-1]
-			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID,
-				Reject: reject("V2", "billing_plan", next.plan, "SKU %q term %s does not list billing plan %q on %s; the catalog lists %s",
-					o.SKU, next.term, next.plan, T, quoteList(p.Plans))}, action: ActionRenew, after: NoDate})
-			records = removeRenewal(records, r)
+			redecide(applied[len(applied)-1], reject("V2", "billing_plan", next.plan,
+				"SKU %q term %s does not list billing plan %q on %s; the catalog lists %s", o.SKU, next.term, next.plan, T, quoteList(p.Plans)))
 			continue
 		}
 		if p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T); ok && next.quantity != cur.quantity {
 			// A renew record's new quantity makes the line larger than the
-			// ledger holds (C1): reject the record that set it and decide
-			// again without it.
+			// ledger holds (C1): reject the record that set it.
 			var r *Renewal
 			for _, a := range applied {
 				if a.Quantity != 0 {
@@ -538,15 +565,54 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 				}
 			}
 			if rej := lineTooLarge(LineTotal(p.UnitPrice, next.quantity), next.quantity, cust.Currency, "quantity", fmt.Sprint(next.quantity)); rej != nil && r != nil {
-				verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID, Reject: rej},
-					action: ActionRenew, after: NoDate})
-				records = removeRenewal(records, r)
+				redecide(r, rej)
+				continue
+			}
+		}
+		if pc, ok := env.charge(nextKey); ok && len(applied) > 0 && !b.renewedAs(pc, o, next, cust, env) {
+			// R3: the renewal on T is posted, and a posted renewal stands
+			// (as for R2's late toggles). A renew record that arrived after
+			// it and would change its term, plan or quantity cannot: reject
+			// the last to arrive of those that change something, and decide
+			// again without it (it failed every later post with a key
+			// conflict before).
+			var r *Renewal
+			for _, a := range applied {
+				if (a.Term != "" || a.Plan != "" || a.Quantity != 0) && (r == nil || a.Src.ID >= r.Src.ID) {
+					r = a
+				}
+			}
+			if r != nil {
+				redecide(r, reject("R3", "effective_at", r.Date.String(),
+					"renew dated %s arrived after subscription %s was renewed on %s and cannot change that renewal; cancel the renewed term instead (K1)",
+					r.Date, o.SubscriptionID, T))
 				continue
 			}
 		}
 		prevEnd = T
 		cur = next
 	}
+}
+
+// renewedAs reports whether term next, as the walk would make it, is the
+// renewal posted as pc: the same quantity, first instalment's end and
+// amount (net, or gross where prices include tax). When its price cannot be
+// told, it says yes: the posting itself then decides (a conflict is an
+// error a person must look at).
+func (b *Book) renewedAs(pc PostedCharge, o *Order, next term, cust Customer, env Env) bool {
+	_, unit, ok := b.priceFor(fmt.Sprintf("%s/T%d", o.Key(), next.index), o.SKU, next.term, cust.Currency, next.start, env)
+	if !ok {
+		return true
+	}
+	insts := Instalments(LineTotal(unit, next.quantity), cust.Currency, next.start, next.term, next.plan)
+	if len(insts) == 0 {
+		return true
+	}
+	amount := pc.Net
+	if Inclusive(cust.Country) {
+		amount = pc.Gross
+	}
+	return pc.Quantity == next.quantity && pc.End == insts[0].End-1 && amount == insts[0].Amount
 }
 
 func removeRenewal(rs []*Renewal, r *Renewal) []*Renewal {

@@ -320,3 +320,55 @@ func TestOutputs_RejectsListEveryRecordRejectedSinceThePreviousClose(t *testing.
 		}
 	})
 }
+
+// TestR3_ALateRenewAfterAPostedRenewalIsRejectedAndTheCloseGoesOn: the
+// audit's case. A subscription auto-renewed on 2026-01-15 (posted and closed
+// in January); a renew record dated 2025-12-01 asking for quantity 4 arrives
+// in March. It cannot change the posted renewal: it is rejected (R3) and
+// March closes. Before, every later post and close failed on the renewal's
+// key ("posted as renew … net 40000, the rules now give … net 160000").
+func TestR3_ALateRenewAfterAPostedRenewalIsRejectedAndTheCloseGoesOn(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		first := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nF001,Fox Inc,fox.example,US,USD\n",
+			"taxes.csv":     "country,rate\nUS,0.10\n",
+			"catalog.csv": "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
+				"SQL,SQL Std,subscription,Microsoft,P1Y,annual;monthly,USD,400.00,2020-01-01,\n",
+			"orders.csv": resendOrdersHeader + "R1,1,2025-01-15T10:00:00Z,F001,SQL,P1Y,annual,1,S-R1,\n",
+		})
+		if _, err := Ingest(ctx, d, first); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-02"), BillFrom: resendMonth(t, "2026-01"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		want := "INV-2026-01-000001,F001,USD,renew,R1,1,S-R1,SQL,SQL Std,2026-01-15,2027-01-14,1,400.00,40.00,440.00,orders.csv:2,\n"
+		if got := resendOut(t, out, "2026-01", "invoice-lines.csv"); !strings.HasSuffix(got, want) {
+			t.Fatalf("January lines:\n%s\nwant the renewal %s", got, want)
+		}
+		late := resendInbox(t, map[string]string{
+			"renewals-2.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n" +
+				"S-R1,renew,2025-12-01T00:00:00Z,x,admin_agent,,,4\n",
+		})
+		if _, err := Ingest(ctx, d, late); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-03"), Out: out}); err != nil {
+			t.Fatalf("March close: %v", err)
+		}
+		wantRejects := "file,line,record_key,rule,message\n" +
+			"renewals-2.csv,2,S-R1,R3,renew dated 2025-12-01 arrived after subscription S-R1 was renewed on 2026-01-15 and cannot change that renewal; cancel the renewed term instead (K1)\n"
+		if got := resendOut(t, out, "2026-03", "rejects.csv"); got != wantRejects {
+			t.Errorf("March rejects.csv:\n%s\nwant\n%s", got, wantRejects)
+		}
+		if got := resendOut(t, out, "2026-03", "invoice-lines.csv"); strings.Count(got, "\n") != 1 {
+			t.Errorf("March lines:\n%s\nwant none", got)
+		}
+		if s, err := Post(ctx, d, invoice.MustDate("2026-04-30"), false); err != nil || s.Posted != 0 {
+			t.Errorf("April post: %+v, %v", s, err)
+		}
+	})
+}

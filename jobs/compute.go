@@ -310,6 +310,16 @@ func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]inv
 		env := invoice.Env{
 			AsOf:   asOf,
 			Posted: func(k string) bool { ask(k); rulesAsked = append(rulesAsked, k); _, ok := posted[k]; return ok },
+			Charge: func(k string) (invoice.PostedCharge, bool) {
+				ask(k)
+				rulesAsked = append(rulesAsked, k)
+				p, ok := posted[k]
+				if !ok {
+					return invoice.PostedCharge{}, false
+				}
+				end, _ := invoice.ParseDate(p.ChargeEnd) // NoDate for perpetual ("")
+				return invoice.PostedCharge{Quantity: p.Quantity, End: end, Net: p.Net, Gross: p.Gross}, true
+			},
 			LockedPrice: func(k string) (decimal.Decimal, bool) {
 				if !askedTerms[k] {
 					askedTerms[k] = true

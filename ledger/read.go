@@ -46,6 +46,8 @@ type PostedTxn struct {
 	Currency      string `db:"currency"`
 	ChargeType    string `db:"charge_type"`
 	CreditsKey    string `db:"credits_key"`
+	ChargeEnd     string `db:"charge_end"`
+	Quantity      int64  `db:"quantity"`
 	Net           int64  `db:"net"`
 	Tax           int64  `db:"tax"`
 	Gross         int64  `db:"gross"`
@@ -56,7 +58,7 @@ type PostedTxn struct {
 // invoice, which would cost it one more probe per key while posting.
 const selectPosted = `SELECT key, hash, period, invoiced, '' AS invoice_number,
 	date, customer_id, currency, charge_type, COALESCE(credits_key, '') AS credits_key,
-	net, tax, gross, run_id FROM txns`
+	charge_end, quantity, net, tax, gross, run_id FROM txns`
 
 // onInvoice is the condition that invoice i holds transaction t: t is
 // invoiced and i is the invoice of its period, customer and currency (one
@@ -69,7 +71,7 @@ const onInvoice = `t.invoiced AND i.period = t.period AND i.customer_id = t.cust
 func (r reader) Posted(ctx context.Context) iter.Seq2[PostedTxn, error] {
 	return rowsOf[PostedTxn](ctx, r.q, `SELECT t.key, t.hash, t.period, t.invoiced,
 	COALESCE(i.number, '') AS invoice_number, t.date, t.customer_id, t.currency, t.charge_type,
-	COALESCE(t.credits_key, '') AS credits_key, t.net, t.tax, t.gross, t.run_id
+	COALESCE(t.credits_key, '') AS credits_key, t.charge_end, t.quantity, t.net, t.tax, t.gross, t.run_id
 	FROM txns t LEFT JOIN invoices i ON `+onInvoice+` ORDER BY t.id`)
 }
 
