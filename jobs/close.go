@@ -105,9 +105,14 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, last
 				return err
 			}
 		}
-		if err := postPlans(ctx, d, runID, m.Last(), cal, tx, s); err != nil {
+		// The close's summary counts the rejects and holds its files list
+		// (writeMonth), not those the posting found on the way: the same
+		// records, counted twice before.
+		var posted Summary
+		if err := postPlans(ctx, d, runID, m.Last(), cal, tx, &posted); err != nil {
 			return err
 		}
+		s.Posted += posted.Posted
 		if err := d.hook("close:before-lock"); err != nil {
 			return err
 		}
@@ -191,7 +196,7 @@ func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt 
 		return err
 	}
 	s.Invoices += staged.Invoices
-	s.Held += src.held
+	s.Held = src.held // each month of a close lists the records held: count them once, as the last month lists them
 	s.Rejected += src.rejected
 	d.logger().Info("files written", "run", runID, "period", m.String(), "dir", filepath.Join(opt.Out, m.String()),
 		"invoices", staged.Invoices, "rejects", staged.Rejects)

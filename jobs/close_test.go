@@ -372,3 +372,46 @@ func TestR3_ALateRenewAfterAPostedRenewalIsRejectedAndTheCloseGoesOn(t *testing.
 		}
 	})
 }
+
+// TestSummary_CountsWhatIsRejectedAndHeld (SPEC §6: a summary at the end of
+// every run; exit 3 while records are rejected or held). A close counts the
+// rejects and holds its files list, once: the posting it does on the way
+// found the same records, and counted them again. A post counts every record
+// held after it (K6, C4), also when it had nothing new to recompute.
+func TestSummary_CountsWhatIsRejectedAndHeld(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		inbox := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,Contoso,contoso.com,US,USD\nC2,Emerald,emerald.ie,IE,USD\n",
+			"catalog.csv":   resendCatalog,
+			"taxes.csv":     resendTaxes, // no IE: C2's postings are held (C4)
+			"orders.csv": resendOrdersHeader +
+				"K-1,1,2026-08-01T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n" +
+				"H-1,1,2026-10-05T10:00:00Z,C2,WS2022-STD-PERP,none,one_time,1,,\n",
+			"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\n" +
+				"K-1,1,2026-10-02T10:00:00Z,a,admin_agent,late\n" + // 62 days: K1
+				"Z-1,1,2026-10-05T10:00:00Z,a,admin_agent,early\n", // no such order yet: K6
+		})
+		s, err := Ingest(ctx, d, inbox)
+		if err != nil || s.Held != 1 || s.Rejected != 0 {
+			t.Fatalf("ingest: %+v, %v", s, err)
+		}
+		// The close posts October itself, finding the K1 reject and the C4
+		// hold on the way.
+		out := t.TempDir()
+		s, err = Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-10"), BillFrom: resendMonth(t, "2026-10"), Out: out})
+		if err != nil || s.Rejected != 1 || s.Held != 2 || !s.NeedsAttention() {
+			t.Errorf("close: rejected %d held %d, %v; want 1 (K1) and 2 (K6, C4), as rejects.csv lists", s.Rejected, s.Held, err)
+		}
+		for _, day := range []string{"2026-11-10", "2026-11-10", "2026-11-20"} { // the second has nothing new
+			s, err = Post(ctx, d, invoice.MustDate(day), false)
+			if err != nil || s.Held != 2 || s.Rejected != 0 || !s.NeedsAttention() {
+				t.Errorf("post --as-of %s: held %d rejected %d, attention %v, %v; want 2 held (K6, C4) and exit 3", day, s.Held, s.Rejected, s.NeedsAttention(), err)
+			}
+		}
+		if got := strings.Count(resendOut(t, out, "2026-10", "rejects.csv"), "\n"); got != 4 {
+			t.Errorf("rejects.csv has %d lines, want the header, 1 reject and 2 holds", got)
+		}
+	})
+}

@@ -143,7 +143,16 @@ func apply(ctx context.Context, d Deps, runID string, p *plan, tx *ledger.Tx) (i
 func Post(ctx context.Context, d Deps, asOf invoice.Date, dryRun bool) (Summary, error) {
 	return run(ctx, d, "post", asOf.String(), func(runID string, s *Summary) error {
 		s.DryRun = dryRun
-		return postThrough(ctx, d, runID, asOf, dryRun, s)
+		if err := postThrough(ctx, d, runID, asOf, dryRun, s); err != nil || dryRun {
+			return err
+		}
+		// Held is every record the ledger holds after the run (K6, C4, R3),
+		// whether or not this run looked at it (a run with nothing new
+		// skips the recompute), so the exit code says 3 while anything
+		// waits, as a timer expects.
+		n, err := d.Ledger.CountHeld(ctx)
+		s.Held = n
+		return err
 	})
 }
 

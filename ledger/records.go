@@ -330,6 +330,13 @@ const listed = `SELECT id, file, line, key, rule, message, FALSE AS held
 const countListed = `SELECT (SELECT COUNT(*) FROM source_records WHERE status = '` + Rejected + `' AND reported_period = ?)
 	+ (SELECT COUNT(*) FROM listed_holds WHERE period = ?)`
 
+// CountHeld is the number of records held now (K6, C4, R3).
+func (r reader) CountHeld(ctx context.Context) (int, error) {
+	var n int
+	err := sqlxGet(ctx, r, &n, `SELECT COUNT(*) FROM source_records WHERE status = '`+Held+`'`)
+	return n, err
+}
+
 // CountListed is the number of records Listed gives.
 func (r reader) CountListed(ctx context.Context, period string) (int, error) {
 	var n int
