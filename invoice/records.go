@@ -76,12 +76,27 @@ func (r RawRenewal) Values() []string {
 }
 
 // Key returns the order line's business key, order_id/line_no.
-func (r RawOrder) Key() string { return lineKey(r.OrderID, strings.TrimSpace(r.LineNo)) }
+func (r RawOrder) Key() string { return lineKey(r.OrderID, canonicalLineNo(r.LineNo)) }
 
 // Key returns the business key of the order line it cancels.
-func (r RawCancellation) Key() string { return lineKey(r.OrderID, strings.TrimSpace(r.LineNo)) }
+func (r RawCancellation) Key() string { return lineKey(r.OrderID, canonicalLineNo(r.LineNo)) }
 
 func lineKey(orderID, lineNo string) string { return orderID + "/" + lineNo }
+
+// canonicalLineNo is line_no as the key of an order line holds it: the
+// number, so "01", "001" and "+1" name line 1, as they do once the line is
+// accepted (Order.Key). A row keyed by its text was a new key at ingest and
+// line 1 when posted: two accepted records under one posting key, which
+// failed every later post. The same line written "01" after "1" is now a
+// different record with the same key (V6). Text that is not a whole number
+// is kept as it is (the row is rejected, V1).
+func canonicalLineNo(s string) string {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return strconv.Itoa(n)
+	}
+	return s
+}
 
 // Order is an accepted order line.
 type Order struct {

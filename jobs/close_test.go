@@ -415,3 +415,52 @@ func TestSummary_CountsWhatIsRejectedAndHeld(t *testing.T) {
 		}
 	})
 }
+
+// TestV6_TheLineNumberOfAKeyIsANumber: order_id and line_no are the key of
+// an order line, and line_no is a number: "01" and "+1" name line 1. A row
+// "01" after a row "1" is a different record with the same key (V6), and a
+// cancellation of line "01" cancels line 1. Keyed by its text, "01" was a
+// new line at ingest and line 1 when posted, and every later post and close
+// failed on the duplicate posting key, for every customer.
+func TestV6_TheLineNumberOfAKeyIsANumber(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		inbox := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,Contoso,contoso.com,US,USD\n",
+			"catalog.csv":   resendCatalog,
+			"taxes.csv":     resendTaxes,
+			"orders.csv": resendOrdersHeader +
+				"A5,1,2026-10-05T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n" +
+				"A5,01,2026-10-05T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n" +
+				"A7,1,2026-10-06T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n",
+			"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\n" +
+				"A7,+1,2026-10-07T10:00:00Z,a,admin_agent,wrong edition\n",
+		})
+		s, err := Ingest(ctx, d, inbox)
+		if err != nil || s.Rejected != 1 || s.Held != 0 {
+			t.Fatalf("ingest: %+v, %v; want the row A5,01 rejected", s, err)
+		}
+		out := t.TempDir()
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-10"), Out: out}); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		lines := resendOut(t, out, "2026-10", "invoice-lines.csv")
+		for _, want := range []string{
+			"INV-2026-10-000001,C1,USD,new,A5,1,,WS2022-STD-PERP,Windows Server 2022 Standard - 16 Core License Pack,2026-10-05,,1,1234.57,0.00,1234.57,orders.csv:2,\n",
+			"INV-2026-10-000001,C1,USD,new,A7,1,,WS2022-STD-PERP,Windows Server 2022 Standard - 16 Core License Pack,2026-10-06,,1,1234.57,0.00,1234.57,orders.csv:4,\n",
+			"INV-2026-10-000001,C1,USD,cancelImmediate,A7,1,,WS2022-STD-PERP,Windows Server 2022 Standard - 16 Core License Pack,2026-10-07,,1,-1234.57,0.00,-1234.57,cancellations.csv:2,INV-2026-10-000001\n",
+		} {
+			if !strings.Contains(lines, want) {
+				t.Errorf("lines lack %s\n%s", want, lines)
+			}
+		}
+		if n := strings.Count(lines, "\n"); n != 4 {
+			t.Errorf("%d lines, want a header and 3:\n%s", n, lines)
+		}
+		rejects := resendOut(t, out, "2026-10", "rejects.csv")
+		if !strings.Contains(rejects, `orders.csv,3,A5/1,V6,"order line A5/1 (order_id A5, line_no 01) differs from the one already accepted at orders.csv:2"`+"\n") {
+			t.Errorf("rejects.csv:\n%s", rejects)
+		}
+	})
+}
