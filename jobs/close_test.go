@@ -305,7 +305,7 @@ func TestOutputs_RejectsListEveryRecordRejectedSinceThePreviousClose(t *testing.
 		}
 		const header = "file,line,record_key,rule,message\n"
 		for month, want := range map[string]string{
-			"2026-09": header + nope(2, "O1") + nope(3, "O2"),               // August's: the first month written
+			"2026-09": header + nope(2, "O1") + nope(3, "O2"),                 // August's: the first month written
 			"2026-10": header + nope(4, "O3") + nope(5, "O4") + nope(6, "O5"), // November's and January's: the last
 		} {
 			if got := resendOut(t, out, month, "rejects.csv"); got != want {

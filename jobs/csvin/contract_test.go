@@ -224,3 +224,34 @@ func TestInputContract_RequiredColumnsStillRequired(t *testing.T) {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
+
+// TestInputContract_LinesEndingInACarriageReturn: a file whose lines end in
+// a lone carriage return (Excel for Mac's "CSV (Macintosh)") is read line by
+// line, with its physical line numbers, like the same file with line feeds
+// or CRLF. encoding/csv read it as one header row: no row was read, and with
+// optional columns the file was not even refused.
+func TestInputContract_LinesEndingInACarriageReturn(t *testing.T) {
+	const header = "order_id,line_no,customer_id,order_date,sku_id,term,billing_plan,quantity,subscription_id,auto_renew"
+	rows := []string{
+		"R1,1,C1,2026-10-05T10:00:00Z,PERP,none,one_time,1,,",
+		`R2,1,C1,2026-10-06T10:00:00Z,"PERP",none,one_time,2,,`,
+		"R3,1,C1,2026-10-07T10:00:00Z,PERP,none,one_time,3,,,extra", // line 4: too many fields
+	}
+	for _, eol := range []string{"\r", "\n", "\r\n"} {
+		in := header + eol + strings.Join(rows, eol) + eol
+		var got []string
+		stats, rejects, err := Read("orders.csv", strings.NewReader(in), func(line int, r *OrderRow) error {
+			got = append(got, fmt.Sprintf("%d:%s/%s q%s", line, r.OrderID, r.LineNo, r.Quantity))
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%q: %v", eol, err)
+		}
+		if want := []string{"2:R1/1 q1", "3:R2/1 q2"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: rows %q, want %q", eol, got, want)
+		}
+		if stats.Read != 3 || stats.Rejected != 1 || len(rejects) != 1 || rejects[0].Line != 4 {
+			t.Errorf("%q: stats %+v, rejects %v; want 3 read, line 4 rejected", eol, stats, rejects)
+		}
+	}
+}

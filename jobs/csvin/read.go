@@ -1,8 +1,6 @@
 package csvin
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -21,11 +19,6 @@ type Stats struct {
 	Read     int
 	Rejected int
 }
-
-var (
-	utf8BOM  = []byte{0xEF, 0xBB, 0xBF}
-	zipMagic = []byte("PK\x03\x04")
-)
 
 // Validate reads a whole file of kind T without keeping anything and returns
 // its row counts and any whole-file error. The returned row errors are those
@@ -177,15 +170,9 @@ type scanner struct {
 // only a contract column named twice is an error, as which of its two values
 // is meant cannot be told.
 func newScanner(name string, r io.Reader, kind string, columns []string) (*scanner, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(4)
-	switch {
-	case bytes.HasPrefix(head, utf8BOM):
-		br.Discard(len(utf8BOM))
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return nil, fileErr(name, 0, `%w: the file is UTF-16; save it as "CSV UTF-8"`, ErrNotUTF8)
-	case bytes.HasPrefix(head, zipMagic):
-		return nil, fileErr(name, 0, `%w: it looks like an Excel workbook; save it as "CSV UTF-8"`, ErrNotCSV)
+	br, err := Prepare(r)
+	if err != nil {
+		return nil, fileErr(name, 0, "%w", err)
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // ragged rows are row errors, checked here

@@ -1,8 +1,6 @@
 package recon
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -21,11 +19,6 @@ type RowError = csvin.RowError
 // FileError rejects a whole file (no header, a missing or duplicate column,
 // not CSV, not UTF-8); nothing of it is used.
 type FileError = csvin.FileError
-
-var (
-	utf8BOM  = []byte{0xEF, 0xBB, 0xBF}
-	zipMagic = []byte("PK\x03\x04")
-)
 
 // column is one column this package reads: its name in messages and the
 // lower-cased header names that mean it (Partner Center's export and the
@@ -50,15 +43,9 @@ type scanner struct {
 // newScanner reads the header and maps cols onto it. A column of required
 // that the header lacks is a *FileError; so is a column named twice.
 func newScanner(name string, r io.Reader, cols []column, required []string) (*scanner, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(4)
-	switch {
-	case bytes.HasPrefix(head, utf8BOM):
-		br.Discard(len(utf8BOM))
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return nil, fileErr(name, 0, `%w: the file is UTF-16; save it as "CSV UTF-8"`, csvin.ErrNotUTF8)
-	case bytes.HasPrefix(head, zipMagic):
-		return nil, fileErr(name, 0, `%w: it looks like an Excel workbook; save it as "CSV UTF-8"`, csvin.ErrNotCSV)
+	br, err := csvin.Prepare(r)
+	if err != nil {
+		return nil, fileErr(name, 0, "%w", err)
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // ragged rows are row errors, checked in next
