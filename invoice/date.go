@@ -60,11 +60,52 @@ func ParseTimestamp(s string) (Date, error) {
 	if len(s) == 10 {
 		return ParseDate(s)
 	}
-	t, err := time.Parse(time.RFC3339Nano, upperTZ(s))
-	if err != nil {
+	u := upperTZ(s)
+	t, err := time.Parse(time.RFC3339Nano, u)
+	if err != nil || !rfc3339Shape(u) {
 		return NoDate, fmt.Errorf("%w: %q (want an RFC 3339 timestamp such as 2026-10-03T14:00:00Z, or YYYY-MM-DD)", ErrBadDate, s)
 	}
 	return DateOf(t), nil
+}
+
+// rfc3339Shape checks what time.Parse lets through and RFC 3339's grammar
+// does not: every field two digits (time.Parse takes "T1:00:00"), a '.'
+// before fractions (it takes ','), and an offset of hours 00–23 and minutes
+// 00–59 (it takes +24:00 and +00:60, which move the UTC day). A timestamp
+// time.Parse accepted and this refuses is rejected like any malformed one.
+func rfc3339Shape(s string) bool {
+	const layout = "dddd-dd-ddTdd:dd:dd"
+	if len(s) < len(layout)+1 {
+		return false
+	}
+	for i := 0; i < len(layout); i++ {
+		if c := s[i]; layout[i] == 'd' && (c < '0' || c > '9') || layout[i] != 'd' && c != layout[i] {
+			return false
+		}
+	}
+	rest := s[len(layout):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	if rest == "Z" {
+		return true
+	}
+	if len(rest) != 6 || rest[0] != '+' && rest[0] != '-' || rest[3] != ':' {
+		return false
+	}
+	for _, i := range []int{1, 2, 4, 5} {
+		if rest[i] < '0' || rest[i] > '9' {
+			return false
+		}
+	}
+	return rest[1:3] <= "23" && rest[4:6] <= "59"
 }
 
 // upperTZ upper-cases the letters t and z (ASCII only) and leaves every
