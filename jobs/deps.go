@@ -115,7 +115,12 @@ func (s Summary) NeedsAttention() bool {
 func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string, s *Summary) error) (Summary, error) {
 	start := d.now()
 	s := Summary{Command: command}
-	release, err := d.Ledger.Lock(ctx, d.LockWait)
+	release, err := d.Ledger.Lock(ctx, 0)
+	if errors.Is(err, ledger.ErrBusy) && d.LockWait > 0 {
+		// Say why nothing happens yet: another run holds the ledger.
+		d.logger().Info("another cspbill run holds the ledger lock: waiting for it", "command", command, "up_to", d.LockWait.String())
+		release, err = d.Ledger.Lock(ctx, d.LockWait)
+	}
 	if err != nil {
 		return s, err
 	}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"cspbill/invoice"
@@ -261,8 +262,13 @@ func report(d Deps, runID string, p *plan, s *Summary) {
 	for _, v := range p.pending {
 		log.Warn("record held", "source", v.Src.String(), "rule", v.Reject.Rule, "message", v.Reject.Message)
 	}
-	for id, ch := range p.status {
-		if ch.status == ledger.Rejected {
+	ids := make([]int64, 0, len(p.status))
+	for id := range p.status {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // the log in the order the records were read, run after run
+	for _, id := range ids {
+		if ch := p.status[id]; ch.status == ledger.Rejected {
 			s.Rejected++
 			log.Warn("record rejected", "record", id, "rule", ch.rule, "message", ch.message)
 		}

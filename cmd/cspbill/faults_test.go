@@ -144,6 +144,10 @@ func TestConcurrent_FourClosesAtOnce(t *testing.T) {
 		if want := "cspbill post: " + busyMessage + " (" + ledger.Redact(url) + ", waited 300ms)\n"; !strings.HasSuffix(r.stderr, want) {
 			t.Errorf("stderr %q, want it to end with %q", r.stderr, want)
 		}
+		// While it waits, the log says so (an operator saw nothing before).
+		if want := `msg="another cspbill run holds the ledger lock: waiting for it" command=post up_to=300ms`; !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr %q, want %q", r.stderr, want)
+		}
 		if r.stdout != "" {
 			t.Errorf("a run that never got the lock printed a summary: %q", r.stdout)
 		}
