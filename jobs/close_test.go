@@ -464,3 +464,41 @@ func TestV6_TheLineNumberOfAKeyIsANumber(t *testing.T) {
 		}
 	})
 }
+
+// TestK1_AWindowOfZeroDays: the window is a setting (K1), and 0 is a window:
+// a purchase may be cancelled on its own day only. A window of 0 was taken
+// for "not set" and became the default 30 days.
+func TestK1_AWindowOfZeroDays(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		zero := 0
+		d.Window = &zero
+		inbox := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,Contoso,contoso.com,US,USD\n",
+			"catalog.csv":   resendCatalog,
+			"taxes.csv":     resendTaxes,
+			"orders.csv": resendOrdersHeader +
+				"O-1,1,2026-10-01T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n" +
+				"O-2,1,2026-10-01T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n",
+			"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\n" +
+				"O-1,1,2026-10-01T18:00:00Z,a,admin_agent,same day\n" +
+				"O-2,1,2026-10-05T10:00:00Z,a,admin_agent,four days\n",
+		})
+		if _, err := Ingest(ctx, d, inbox); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-10"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		lines := resendOut(t, out, "2026-10", "invoice-lines.csv")
+		if !strings.Contains(lines, ",cancelImmediate,O-1,1,") || strings.Contains(lines, ",cancelImmediate,O-2,") {
+			t.Errorf("lines:\n%s\nwant O-1 credited (its own day), O-2 not", lines)
+		}
+		if rejects := resendOut(t, out, "2026-10", "rejects.csv"); !strings.Contains(rejects,
+			`cancellations.csv,3,O-2/1,K1,"cancellation on 2026-10-05 is outside the 0-day window of the purchase or renewal on 2026-10-01 (4 days); support request:`) {
+			t.Errorf("rejects.csv:\n%s", rejects)
+		}
+	})
+}

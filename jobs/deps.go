@@ -20,8 +20,9 @@ type Deps struct {
 	Log    *slog.Logger
 	// Now is the clock (injected so tests and golden files are stable).
 	Now func() time.Time
-	// Window is K1's cancellation window in days.
-	Window int
+	// Window is K1's cancellation window in days (0: the order's own day
+	// only); nil is the default, 30.
+	Window *int
 	// LockWait bounds how long a job waits for another run's ledger lock.
 	LockWait time.Duration
 	// Progress, when not nil, receives progress bars for long steps (a
@@ -56,8 +57,8 @@ func (d Deps) now() time.Time {
 }
 
 func (d Deps) window() int {
-	if d.Window > 0 {
-		return d.Window
+	if d.Window != nil {
+		return *d.Window
 	}
 	return invoice.DefaultWindow
 }

@@ -38,7 +38,7 @@ func demo(ctx context.Context, c common, out string, log *slog.Logger, stdout, s
 		return exitFailed
 	}
 	defer l.Close()
-	d := jobs.Deps{Ledger: l, Log: log, Window: c.window, LockWait: c.lockWait, Progress: progressOut(stderr)}
+	d := jobs.Deps{Ledger: l, Log: log, Window: &c.window, LockWait: c.lockWait, Progress: progressOut(stderr)}
 	period, _ := invoice.ParseMonth(fixtures.DemoPeriod)
 	in, closed, err := jobs.Demo(ctx, d, fixtures.Inbox, period, out)
 	printSummary(stdout, in)

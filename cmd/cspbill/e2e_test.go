@@ -301,6 +301,7 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		{[]string{"post", "--as-of", "2026-10-31", "--db", "postgres://bob:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"}, 1, "open ledger"},
 		{[]string{"--db", "postgres://bob:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "post", "--as-of", "2026-10-31"}, 1, "open ledger"},
 		{[]string{"--help"}, 0, "Usage:"},
+		{[]string{"post", "--as-of", "2026-10-31", "--cancel-window-days", "-1"}, 2, "--cancel-window-days -1: want 0 or more days"},
 	} {
 		r := cspbill(t, nil, c.args...)
 		if r.code != c.code || !strings.Contains(r.stdout+r.stderr, c.msg) {

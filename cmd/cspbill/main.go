@@ -187,6 +187,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cspbill %s: "+format+"\n", append([]any{cmd}, a...)...)
 		return exitUsage
 	}
+	if c.window < 0 {
+		return usageErr("--cancel-window-days %d: want 0 or more days (0: the day of the purchase only)", c.window)
+	}
 	// Parse every argument before touching the ledger.
 	var asOfDay invoice.Date
 	var month, from invoice.Month
@@ -237,7 +240,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	defer l.Close()
-	d := jobs.Deps{Ledger: l, Log: log, Window: c.window, LockWait: c.lockWait, Progress: progressOut(stderr), Hook: crashHook()}
+	d := jobs.Deps{Ledger: l, Log: log, Window: &c.window, LockWait: c.lockWait, Progress: progressOut(stderr), Hook: crashHook()}
 
 	var s jobs.Summary
 	switch cmd {
