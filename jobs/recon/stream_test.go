@@ -125,8 +125,9 @@ func TestRunMatchesWholeMonth(t *testing.T) {
 		for _, it := range wholeMatch("2026-10", lines, customers, rows, opt) {
 			want = append(want, itemText(&it))
 		}
+		// The ledger's order: customer, currency, charge start.
 		byCustomer := slices.Clone(lines)
-		slices.SortStableFunc(byCustomer, func(a, b LedgerLine) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+		slices.SortStableFunc(byCustomer, func(a, b LedgerLine) int { return groupOfLine(&a).compare(groupOfLine(&b)) })
 		for _, runSize := range []int{1, 2, 5, 1000} {
 			var gotItems []string
 			dir := t.TempDir()
@@ -193,13 +194,122 @@ func TestSortRunKeepsRowsExact(t *testing.T) {
 	}
 }
 
-// Lines that do not come grouped by customer would be matched against part
-// of a customer's rows: Run refuses them.
-func TestRunRefusesLedgerOutOfCustomerOrder(t *testing.T) {
-	lines := []LedgerLine{line(func(l *LedgerLine) { l.CustomerID = "C002" }), line()}
-	_, err := Run(context.Background(), Input{Period: "2026-10", Customers: testCustomers, Rows: sliceRows(nil), Ledger: sliceLines(lines)},
-		func(*Item) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "out of customer order: C001 after C002") {
-		t.Fatalf("err = %v", err)
+// Lines that do not come in the ledger's order (customer, currency, charge
+// start) would be matched against part of a group's rows: Run refuses them.
+func TestRunRefusesLedgerOutOfOrder(t *testing.T) {
+	for _, c := range []struct {
+		lines []LedgerLine
+		want  string
+	}{
+		{[]LedgerLine{line(func(l *LedgerLine) { l.CustomerID = "C002" }), line()}, "out of order: C001 USD 2026-10-15 after C002 USD 2026-10-15"},
+		{[]LedgerLine{line(func(l *LedgerLine) { l.Currency = invoice.MustCurrency("USD") }), line(func(l *LedgerLine) { l.Currency = invoice.MustCurrency("EUR") })},
+			"out of order: C001 EUR 2026-10-15 after C001 USD 2026-10-15"},
+		{[]LedgerLine{line(func(l *LedgerLine) { l.ChargeStart = invoice.MustDate("2026-10-20") }), line()}, "out of order: C001 USD 2026-10-15 after C001 USD 2026-10-20"},
+	} {
+		_, err := Run(context.Background(), Input{Period: "2026-10", Customers: testCustomers, Rows: sliceRows(nil), Ledger: sliceLines(c.lines)},
+			func(*Item) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("err = %v, want %q", err, c.want)
+		}
+	}
+}
+
+// scanMatch pairs as matchCustomer did before it indexed its lines: each
+// row scans its whole bucket. The test's oracle for the index.
+func scanMatch(ledger []LedgerLine, res []*resolved, tol decimal.Decimal) []int {
+	buckets := map[bucketKey][]int{}
+	for i := range ledger {
+		l := &ledger[i]
+		k := bucketKey{l.CustomerID, l.Currency.Code, normType(l.ChargeType), l.ChargeStart}
+		buckets[k] = append(buckets[k], i)
+	}
+	pairOf := make([]int, len(ledger))
+	for i := range pairOf {
+		pairOf[i] = -1
+	}
+	for pass := 1; pass <= 2; pass++ {
+		for j, r := range res {
+			if r.used || r.Customer == "" {
+				continue
+			}
+			for _, i := range buckets[bucketKey{r.Customer, r.Row.Currency.Code, r.CType, r.Row.ChargeStart}] {
+				if pairOf[i] >= 0 || !sameRef(&ledger[i], r) || !sameSKU(&ledger[i], r) {
+					continue
+				}
+				if pass == 1 && compare(&ledger[i], &r.Row, tol).Kind != Matched {
+					continue
+				}
+				pairOf[i], r.used = j, true
+				break
+			}
+		}
+	}
+	return pairOf
+}
+
+// TestMatchCustomerPairsAsAScanOfTheBucket: the lines matchCustomer indexes
+// by subscription and order give the pairs a scan of the whole bucket gave,
+// on random months with colliding keys, ids in other cases (O1 and o1, and
+// letters whose case-folding is not ASCII's: K and the Kelvin sign, s and ſ).
+func TestMatchCustomerPairsAsAScanOfTheBucket(t *testing.T) {
+	for seed := range uint64(500) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		lines, customers, rows := randomMonth(rng, 1+rng.IntN(60))
+		for i := range lines {
+			switch rng.IntN(6) {
+			case 0:
+				lines[i].SubscriptionID = strings.ToUpper(lines[i].SubscriptionID)
+			case 1:
+				lines[i].OrderID = "\u212a" + lines[i].OrderID // Kelvin sign: folds to k and K
+			case 2:
+				lines[i].SubscriptionID += "\u017f" // long s: folds to s and S
+			}
+		}
+		for i := range rows {
+			switch rng.IntN(6) {
+			case 0:
+				rows[i].SubscriptionID = strings.ToLower(rows[i].SubscriptionID)
+			case 1:
+				rows[i].OrderID = "k" + rows[i].OrderID
+			case 2:
+				rows[i].SubscriptionID += "S"
+			}
+		}
+		e := &engine{period: "2026-10", tol: DefaultTolerance, ids: map[string]bool{}, domains: map[string][]string{}}
+		for _, c := range customers {
+			e.ids[c.ID] = true
+			if c.Domain != "" {
+				e.domains[c.Domain] = append(e.domains[c.Domain], c.ID)
+			}
+		}
+		netted, first, notes := netRows(rows)
+		resolve := func() []*resolved {
+			res := make([]*resolved, len(netted))
+			for i := range netted {
+				r := e.resolve(netted[i], first[i], notes[i])
+				res[i] = &r
+			}
+			return res
+		}
+		want := scanMatch(lines, resolve(), e.tol)
+		res := resolve()
+		items := matchCustomer("2026-10", slices.Clone(lines), res, e.tol)
+		// Every paired row appears in an item with its ledger line; compare
+		// which row each line paired with through the items' sources.
+		got := map[string]string{}
+		for _, it := range items {
+			if it.Ledger != nil && it.Row != nil {
+				got[it.Ledger.Source] = it.Row.Source()
+			}
+		}
+		for i, j := range want {
+			g, ok := got[lines[i].Source]
+			switch {
+			case j < 0 && ok:
+				t.Fatalf("seed %d: line %s paired with %s, the scan left it unpaired", seed, lines[i].Source, g)
+			case j >= 0 && g != res[j].Row.Source():
+				t.Fatalf("seed %d: line %s paired with %q, the scan with %q", seed, lines[i].Source, g, res[j].Row.Source())
+			}
+		}
 	}
 }
