@@ -56,8 +56,13 @@ func Schedule(ctx context.Context, d Deps, cfg ScheduleConfig) error {
 		log.Info("scheduled", "job", name, "spec", spec, "tz", loc.String())
 		return nil
 	}
+	// The day a scheduled post runs through, and the month a close closes
+	// (the one before today's), are UTC, whatever zone the specs are read
+	// in: a period is a calendar month in UTC (P1). With --tz ahead of UTC,
+	// "0 4 1 * *" fires before the UTC month has ended and closes the month
+	// before it; schedule the close after midnight UTC instead (README).
 	today := func() invoice.Date {
-		t := d.now().In(loc)
+		t := d.now().UTC()
 		return invoice.NewDate(t.Year(), t.Month(), t.Day())
 	}
 	err := add("ingest", cfg.Ingest, func(ctx context.Context) (Summary, error) { return Ingest(ctx, d, cfg.Inbox) })

@@ -53,3 +53,50 @@ func TestSchedule_RunsJobsUntilStopped(t *testing.T) {
 		t.Fatal("bad spec accepted")
 	}
 }
+
+// TestP1_ScheduledJobsPostAndCloseUTCDays: a period is a calendar month in
+// UTC (P1), so a scheduled post runs through today's UTC day and a
+// scheduled close closes the UTC month before today, whatever zone --tz
+// reads the specs in. At 02:00 UTC on 1 November it is still 31 October in
+// Los Angeles: the post runs through 2026-11-01 and the close closes
+// October (the local day gave 2026-10-31 and September before).
+func TestP1_ScheduledJobsPostAndCloseUTCDays(t *testing.T) {
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Skip("no time zone data:", err)
+	}
+	d := Deps{Ledger: l, LockWait: time.Second, Now: func() time.Time { return time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC) }}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- Schedule(runCtx, d, ScheduleConfig{Location: la, Post: "@every 1s", Close: "@every 1s", Out: t.TempDir()})
+	}()
+	deadline := time.After(20 * time.Second)
+	asOf := map[string]string{}
+	for asOf["post"] == "" || asOf["close"] == "" {
+		select {
+		case <-deadline:
+			t.Fatalf("scheduled runs: %v", asOf)
+		case <-time.After(200 * time.Millisecond):
+		}
+		for r, err := range l.Runs(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			asOf[r.Command] = r.AsOf
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if asOf["post"] != "2026-11-01" || asOf["close"] != "2026-10" {
+		t.Errorf("post ran through %s and close closed %s; want 2026-11-01 and 2026-10 (UTC)", asOf["post"], asOf["close"])
+	}
+}
