@@ -96,6 +96,7 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, last
 	if err := d.hook("close:computed"); err != nil {
 		return err
 	}
+	var posted Summary // added to s once committed (a failed month rolls back whole)
 	err := d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
 		if cal.lastClosed == 0 {
 			// Transactions a post placed in months before the cutover, before
@@ -108,11 +109,9 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, last
 		// The close's summary counts the rejects and holds its files list
 		// (writeMonth), not those the posting found on the way: the same
 		// records, counted twice before.
-		var posted Summary
 		if err := postPlans(ctx, d, runID, m.Last(), cal, tx, &posted); err != nil {
 			return err
 		}
-		s.Posted += posted.Posted
 		if err := d.hook("close:before-lock"); err != nil {
 			return err
 		}
@@ -127,6 +126,7 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, last
 	if err != nil {
 		return err
 	}
+	s.Posted += posted.Posted
 	return d.hook("close:committed")
 }
 

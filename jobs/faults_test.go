@@ -199,13 +199,16 @@ func TestFault_ConnectionCutDuringPost(t *testing.T) {
 		}
 		return nil
 	}}
-	_, err := Post(ctx, d, asOf, false)
+	failed, err := Post(ctx, d, asOf, false)
 	if killed == 0 {
 		t.Fatal("no backend of the run was terminated at post:posted")
 	}
 	wantConnectionLost(t, err)
 	if got := postedState(t, l); len(got) != 0 {
 		t.Fatalf("the cut posting transaction left %d transactions", len(got))
+	}
+	if failed.Posted != 0 {
+		t.Errorf("the failed post's summary says %d transactions posted; nothing was", failed.Posted)
 	}
 
 	// The next run completes it, on the same handle (its pool must replace
@@ -381,4 +384,37 @@ func collectFiles(t *testing.T, l *ledger.Ledger) []string {
 		names = append(names, f.Name)
 	}
 	return names
+}
+
+// TestPost_AFailedPostSaysItPostedNothing: a post is one database
+// transaction, so one that fails after writing some pages posted nothing,
+// and its summary (and job_runs row) says so; it said what it had written
+// before failing.
+func TestPost_AFailedPostSaysItPostedNothing(t *testing.T) {
+	ctx := context.Background()
+	l, d := sqliteDeps(t)
+	if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { pageSize = n }(pageSize)
+	pageSize = 3
+	pages := 0
+	d.Hook = func(point string) error {
+		if point == "post:posted" {
+			if pages++; pages == 4 {
+				return fmt.Errorf("stop on purpose")
+			}
+		}
+		return nil
+	}
+	s, err := Post(ctx, d, invoice.MustDate("2026-10-31"), false)
+	if err == nil || pages != 4 {
+		t.Fatalf("post: %v after %d pages, want it stopped on the fourth", err, pages)
+	}
+	if s.Posted != 0 || s.Rejected != 0 || s.Held != 0 {
+		t.Errorf("the failed post's summary: posted %d, rejected %d, held %d; nothing was", s.Posted, s.Rejected, s.Held)
+	}
+	if got := postedState(t, l); len(got) != 0 {
+		t.Fatalf("the failed post left %d transactions", len(got))
+	}
 }

@@ -173,12 +173,19 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 			return nil
 		})
 	}
+	// Counted apart and added once committed: a post that fails rolls back
+	// whole, and its summary (and job_runs row) said it had posted what it
+	// wrote before failing.
+	var done Summary
 	err = d.Ledger.InTx(ctx, func(tx *ledger.Tx) error {
-		return postPlans(ctx, d, runID, asOf, cal, tx, s)
+		return postPlans(ctx, d, runID, asOf, cal, tx, &done)
 	})
 	if err != nil {
 		return err
 	}
+	s.Posted += done.Posted
+	s.Rejected += done.Rejected
+	s.Held += done.Held
 	return d.hook("post:committed")
 }
 
