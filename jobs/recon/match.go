@@ -536,6 +536,14 @@ func amount(d decimal.Decimal, c invoice.Currency) string {
 // A netted row takes the place of the first row of its group. first gives
 // the index in rows of each row out (a netted row's first row), notes what
 // netting says of it.
+// sameCharge reports whether two rows bill the same charge: the same order,
+// subscription, product and SKU, charge type and charge start.
+func sameCharge(a, b *Row) bool {
+	return strings.EqualFold(a.OrderID, b.OrderID) && strings.EqualFold(a.SubscriptionID, b.SubscriptionID) &&
+		strings.EqualFold(a.ProductID, b.ProductID) && strings.EqualFold(a.SKUID, b.SKUID) &&
+		strings.EqualFold(a.ChargeType, b.ChargeType) && a.ChargeStart == b.ChargeStart
+}
+
 func netRows(rows []Row) (out []Row, first []int, notes []string) {
 	type group struct {
 		idx []int
@@ -560,6 +568,14 @@ func netRows(rows []Row) (out []Row, first []int, notes []string) {
 				!strings.EqualFold(first.CustomerDomainName, rows[i].CustomerDomainName) ||
 				first.Currency != rows[i].Currency {
 				noted[i] = fmt.Sprintf("ReferenceId %s is shared with %s, another customer or currency: not netted", ref, first.Source())
+				continue
+			}
+			if !sameCharge(first, &rows[i]) {
+				// A wipe and its recreation bill the same line again; a
+				// row of another order, subscription, product, charge type
+				// or charge start is another line, which netting added
+				// under the first row's (two false differences).
+				noted[i] = fmt.Sprintf("ReferenceId %s is shared with %s, another charge (order, subscription, product, charge type or start): not netted", ref, first.Source())
 				continue
 			}
 		}

@@ -383,6 +383,39 @@ func TestNetting(t *testing.T) {
 			},
 			1,
 		},
+		{
+			// Two lines of one customer under one ReferenceId were summed
+			// under the first row's order: a false difference and a false
+			// ledger-only line.
+			"a ReferenceId shared by another order of the customer is not netted",
+			[]LedgerLine{line(renew), line(renew, func(l *LedgerLine) { l.OrderID, l.SubscriptionID, l.Net, l.Gross = "O-2", "S-2", 1000, 1000 })},
+			[]Row{pc(2, "R1", "5", "1592.50"), func() Row {
+				r := pc(3, "R1", "5", "10.00")
+				r.OrderID, r.SubscriptionID = "O-2", "S-2"
+				return r
+			}()},
+			[]string{
+				"matched C001 O-1/S-1 renew 2026-10-15 delta=0.00 @recon.csv:2",
+				"matched C001 O-2/S-2 renew 2026-10-15 delta=0.00 @recon.csv:3 [ReferenceId R1 is shared with recon.csv:2, another charge (order, subscription, product, charge type or start): not netted]",
+			},
+			0,
+		},
+		{
+			// Recreated on another charge start: the original and its wipe
+			// net to nothing, the recreation pairs with the line of its day.
+			"a recreation on another charge start is not netted with the original",
+			[]LedgerLine{line(renew, func(l *LedgerLine) { l.ChargeStart = invoice.MustDate("2026-10-16") })},
+			[]Row{pc(2, "R1", "5", "1592.50"), pc(3, "R1", "5", "-1592.50"), func() Row {
+				r := pc(4, "R1", "5", "1592.50")
+				r.ChargeStart = invoice.MustDate("2026-10-16")
+				return r
+			}()},
+			[]string{
+				"matched C001 O-1/S-1 renew 2026-10-15 delta=0.00 @recon.csv:2+3 [nets to zero in Partner Center; nothing in the ledger; netted 2 rows of ReferenceId R1]",
+				"matched C001 O-1/S-1 renew 2026-10-16 delta=0.00 @recon.csv:4 [ReferenceId R1 is shared with recon.csv:2, another charge (order, subscription, product, charge type or start): not netted]",
+			},
+			1,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
