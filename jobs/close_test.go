@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -501,4 +502,39 @@ func TestK1_AWindowOfZeroDays(t *testing.T) {
 			t.Errorf("rejects.csv:\n%s", rejects)
 		}
 	})
+}
+
+// TestPost_ShowsProgressOnATerminal: a post, the longest step, shows a
+// progress bar where the run has a terminal (SPEC §6: progress on long
+// work), counting the order lines it has worked through; none without one.
+func TestPost_ShowsProgressOnATerminal(t *testing.T) {
+	ctx := context.Background()
+	_, d := sqliteDeps(t)
+	var orders strings.Builder
+	orders.WriteString(resendOrdersHeader)
+	for i := range 1200 {
+		fmt.Fprintf(&orders, "P-%d,1,2026-10-05T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n", i)
+	}
+	inbox := resendInbox(t, map[string]string{
+		"customers.csv": "customer_id,name,domain,country,currency\nC1,Contoso,contoso.com,US,USD\n",
+		"catalog.csv":   resendCatalog,
+		"taxes.csv":     resendTaxes,
+		"orders.csv":    orders.String(),
+	})
+	if _, err := Ingest(ctx, d, inbox); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { pageSize = n }(pageSize)
+	pageSize = 100
+	var terminal bytes.Buffer
+	d.Progress = &terminal
+	s, err := Post(ctx, d, invoice.MustDate("2026-10-31"), false)
+	if err != nil || s.Posted != 1200 {
+		t.Fatalf("post: %+v, %v", s, err)
+	}
+	// The bar is drawn on its first page, then at most every 100 ms, and
+	// cleared when done.
+	if out := terminal.String(); !strings.Contains(out, "posting order lines through 2026-10-31") || !strings.Contains(out, "(100/1200)") {
+		t.Errorf("progress output %q, want the bar at its first page, 100/1200", out)
+	}
 }

@@ -252,6 +252,16 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 		return err
 	}
 	customers := newCustomerCache() // a post's customers do not change under it
+	var bar progress = noProgress{}
+	if d.Progress != nil { // on a terminal: counting costs a scan, not worth it under cron
+		n, err := d.Ledger.CountKept(ctx, csvin.KindOrders)
+		if err != nil {
+			return err
+		}
+		var done func()
+		bar, done = d.bar(n, "posting order lines through "+asOf.String())
+		defer done()
+	}
 	for after := int64(0); ; {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -268,6 +278,7 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 		if err := fn(p); err != nil {
 			return err
 		}
+		bar.Add(len(pg.orders))
 	}
 }
 

@@ -330,6 +330,14 @@ const listed = `SELECT id, file, line, key, rule, message, FALSE AS held
 const countListed = `SELECT (SELECT COUNT(*) FROM source_records WHERE status = '` + Rejected + `' AND reported_period = ?)
 	+ (SELECT COUNT(*) FROM listed_holds WHERE period = ?)`
 
+// CountKept is the number of accepted and held records of kind: what a
+// post reads of them (its progress bar's total).
+func (r reader) CountKept(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := sqlxGet(ctx, r, &n, `SELECT COUNT(*) FROM source_records WHERE kind = ? AND status IN ('`+Accepted+`', '`+Held+`')`, kind)
+	return n, err
+}
+
 // CountHeld is the number of records held now (K6, C4, R3).
 func (r reader) CountHeld(ctx context.Context) (int, error) {
 	var n int
