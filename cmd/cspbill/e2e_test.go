@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -321,8 +322,18 @@ func TestE2E_FlagsBeforeTheCommand(t *testing.T) {
 	first := filepath.Join(dir, "first.db")
 	r := cspbill(t, nil, "--db", "sqlite:"+first, "--log-format", "json", "ingest", "--inbox", inbox1)
 	wantCode(t, r, 3, "--db before ingest")
-	if !strings.Contains(r.stdout, "rows read 116, accepted 89, rejected 27, held 2") || !strings.Contains(r.stderr, `"msg":"run finished"`) {
-		t.Errorf("--db and --log-format before ingest:\n%s%s", r.stdout, r.stderr)
+	// Under --log-format json the summary on stdout is JSON too, so a cron
+	// job's log (stdout and stderr in one file) is all JSON lines.
+	var summary struct {
+		Msg      string `json:"msg"`
+		Read     int    `json:"rows_read"`
+		Accepted int    `json:"rows_accepted"`
+		Rejected int    `json:"rows_rejected"`
+		Held     int    `json:"held"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &summary); err != nil || summary.Msg != "summary" || summary.Read != 116 ||
+		summary.Accepted != 89 || summary.Rejected != 27 || summary.Held != 2 || !strings.Contains(r.stderr, `"msg":"run finished"`) {
+		t.Errorf("--db and --log-format json before ingest: %v %+v\n%s%s", err, summary, r.stdout, r.stderr)
 	}
 	r = cspbill(t, nil, "--db=sqlite:"+first, "close", "--period", "2026-10", "--bill-from", "2026-10", "--out", filepath.Join(dir, "out"))
 	wantCode(t, r, 3, "--db= before close")

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -261,8 +262,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 	}
+	if c.logFormat == "json" {
+		// Logs and summary in one format: a cron job's file (stdout and
+		// stderr together) is all JSON lines.
+		return finish(cmd, s, err, jsonSummary{stdout}, stderr)
+	}
 	return finish(cmd, s, err, stdout, stderr)
 }
+
+// jsonSummary stands for stdout under --log-format json: printSummary's
+// text is replaced by the summary as one JSON object.
+type jsonSummary struct{ w io.Writer }
+
+func (j jsonSummary) Write(p []byte) (int, error) { return len(p), nil }
 
 // finish prints the run's summary and maps its outcome to an exit code.
 func finish(cmd string, s jobs.Summary, err error, stdout, stderr io.Writer) int {
@@ -285,6 +297,13 @@ func finish(cmd string, s jobs.Summary, err error, stdout, stderr io.Writer) int
 
 func printSummary(w io.Writer, s jobs.Summary) {
 	if s.RunID == "" {
+		return
+	}
+	if j, ok := w.(jsonSummary); ok {
+		json.NewEncoder(j.w).Encode(struct {
+			Msg string `json:"msg"`
+			jobs.Summary
+		}{"summary", s})
 		return
 	}
 	dry := ""
