@@ -300,3 +300,18 @@ func TestK1_ACreditedCancellationStandsWhenTheWindowNarrows(t *testing.T) {
 		t.Errorf("charges %s, want the instalments of a subscription not cancelled", got)
 	}
 }
+
+// TestK1_ARejectQuotesTheCreditBeforeTaxWhileTheRateIsMissing: K1's reject
+// row carries the gross credit the cancellation would have made. While the
+// customer's country has no tax rate (C4) the gross is not known: the row
+// says the amount is before tax, instead of calling the net the gross.
+func TestK1_ARejectQuotesTheCreditBeforeTaxWhileTheRateIsMissing(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("O1", "FR1", "2026-03-01", "WS-STD", "none", "one_time", "1", ""))
+	addCancel(t, b, cancelOf("O1", "2026-04-15")) // 45 days
+	rej := wantVerdict(t, b.Schedule(o, asOf("2026-04-30")), "K1")
+	// 1,234.5675 → 1,234.57 EUR, not taxed yet.
+	if want := `credit it would have made -1234.57 EUR before tax (the taxes file has no rate for FR yet)`; !strings.HasSuffix(rej.FullMessage(), want) {
+		t.Errorf("message %q, want it to end %q", rej.FullMessage(), want)
+	}
+}

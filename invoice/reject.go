@@ -30,14 +30,21 @@ type Support struct {
 	Reason         string
 	Currency       Currency
 	GrossCredit    int64 // the gross credit the cancellation would have made (negative)
+	// NoRate is the customer's country when the taxes file has no rate for
+	// it yet (C4): GrossCredit is then the credit before tax.
+	NoRate string
 }
 
 func (r *Reject) Error() string { return r.Rule + ": " + r.Message }
 
 // String renders the support detail for a reject row's message.
 func (s *Support) String() string {
-	return fmt.Sprintf("customer %s (%s), order %s, subscription %s, reason %q, credit it would have made %s %s",
-		s.CustomerID, s.Domain, s.OrderID, orNone(s.SubscriptionID), s.Reason, s.Currency.Format(s.GrossCredit), s.Currency.Code)
+	credit := fmt.Sprintf("%s %s", s.Currency.Format(s.GrossCredit), s.Currency.Code)
+	if s.NoRate != "" {
+		credit += " before tax (the taxes file has no rate for " + s.NoRate + " yet)"
+	}
+	return fmt.Sprintf("customer %s (%s), order %s, subscription %s, reason %q, credit it would have made %s",
+		s.CustomerID, s.Domain, s.OrderID, orNone(s.SubscriptionID), s.Reason, credit)
 }
 
 // FullMessage is the message with the support detail, as written to rejects.csv.

@@ -107,6 +107,14 @@ func (b *Book) Schedule(o *Order, env Env) Result {
 	} else {
 		b.subscription(&res, o, cust, rate, cancel, env)
 	}
+	if !hasRate && !Inclusive(cust.Country) {
+		// A K1 reject's credit was split at no rate: it is the net.
+		for _, v := range res.Verdicts {
+			if v.Reject != nil && v.Reject.Support != nil {
+				v.Reject.Support.NoRate = cust.Country
+			}
+		}
+	}
 	if !hasRate && len(res.Charges) > 0 {
 		res = holdForTax(res, o, cust)
 	}
