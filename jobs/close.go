@@ -71,6 +71,27 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 		if err := d.Ledger.Analyze(ctx); err != nil {
 			return err
 		}
+		// A close stopped between locking a month and writing its files
+		// (killed, or its files failed) left the month closed and
+		// unwritten: write it now, whichever month this close is for (P4:
+		// the next run completes it).
+		unpublished, err := d.Ledger.Unpublished(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range unpublished {
+			m, err := invoice.ParseMonth(p)
+			if err != nil {
+				return err
+			}
+			if m == opt.Period && opt.Period < first {
+				continue // written below
+			}
+			log.Warn("writing the files of a month closed before but never written", "period", p)
+			if err := writeMonth(ctx, d, runID, m, opt, m, s); err != nil {
+				return err
+			}
+		}
 		for m := first; m <= opt.Period; m++ {
 			if err := closeMonth(ctx, d, runID, m, m == opt.Period, cal, s); err != nil {
 				return err
@@ -191,6 +212,9 @@ func writeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, opt 
 	}
 	if err := staged.Publish(); err != nil {
 		return fmt.Errorf("publishing %s: %w", m, err)
+	}
+	if err := d.Ledger.MarkPublished(ctx, m.String(), runID); err != nil {
+		return err
 	}
 	if err := d.hook("close:published"); err != nil {
 		return err

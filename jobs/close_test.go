@@ -538,3 +538,57 @@ func TestPost_ShowsProgressOnATerminal(t *testing.T) {
 		t.Errorf("progress output %q, want the bar at its first page, 100/1200", out)
 	}
 }
+
+// TestP4_AMonthLockedButNeverWrittenIsWrittenByTheNextClose: a close of two
+// months that stops after locking the first and before publishing its files
+// (killed, or its files failed) leaves that month closed and unwritten. The
+// next close writes it, whichever month it is asked for: it wrote only the
+// month asked before, and September's files were never written.
+func TestP4_AMonthLockedButNeverWrittenIsWrittenByTheNextClose(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
+			t.Fatal(err)
+		}
+		stopped := d
+		stopped.Hook = func(point string) error {
+			if point == "close:staged" {
+				return fmt.Errorf("stop on purpose")
+			}
+			return nil
+		}
+		out := t.TempDir()
+		opt := CloseOptions{Period: resendMonth(t, "2026-10"), BillFrom: resendMonth(t, "2026-09"), Out: out}
+		if _, err := Close(ctx, stopped, opt); err == nil {
+			t.Fatal("the stopped close succeeded")
+		}
+		if _, err := os.Stat(filepath.Join(out, "2026-09")); !os.IsNotExist(err) {
+			t.Fatalf("September written by the stopped close: %v", err)
+		}
+		opt.BillFrom = 0
+		s, err := Close(ctx, d, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"2026-09", "2026-10"} {
+			if _, err := os.Stat(filepath.Join(out, m, "invoice-lines.csv")); err != nil {
+				t.Errorf("%s not written by the next close: %v", m, err)
+			}
+		}
+		if !strings.Contains(resendOut(t, out, "2026-09", "invoice-lines.csv"), ",EUR,new,O-1002,1,S-1002-1,") {
+			t.Errorf("September's lines lack O-1002's charge of 2026-09-30")
+		}
+		if len(s.Periods) != 1 || s.Periods[0] != "2026-10" {
+			t.Errorf("periods closed %v, want October only (September was closed)", s.Periods)
+		}
+		// A later close does not write September again.
+		os.RemoveAll(filepath.Join(out, "2026-09"))
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-11"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "2026-09")); !os.IsNotExist(err) {
+			t.Errorf("September, published before, written again: %v", err)
+		}
+	})
+}

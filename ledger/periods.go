@@ -200,3 +200,21 @@ var invoiceColumns = []string{"number", "period", "seq", "customer_id", "currenc
 func (l *Ledger) stamp() string {
 	return l.now().UTC().Format("2006-01-02T15:04:05.000000Z")
 }
+
+// MarkPublished records that period's files were published by run (a
+// second time changes nothing).
+func (l *Ledger) MarkPublished(ctx context.Context, period, run string) error {
+	_, err := l.db.ExecContext(ctx, l.rebind(`INSERT INTO published (period, run_id) VALUES (?, ?)
+		ON CONFLICT (period) DO NOTHING`), period, run)
+	return err
+}
+
+// Unpublished lists the closed periods whose files were never published
+// (a close stopped between locking a month and writing it), oldest first.
+func (r reader) Unpublished(ctx context.Context) ([]string, error) {
+	var out []string
+	err := sqlxSelect(ctx, r, &out, `SELECT p.month FROM periods p
+		WHERE p.status = 'closed' AND NOT EXISTS (SELECT 1 FROM published u WHERE u.period = p.month)
+		ORDER BY p.month`)
+	return out, err
+}

@@ -435,3 +435,38 @@ func TestSetStatusesAndLockPricesInBulk(t *testing.T) {
 		}
 	})
 }
+
+// TestP4_MonthsClosedBeforeMigration12CountAsPublished: migration 00012 adds
+// the record of which closed months had their files written; months closed
+// before it are taken as written, so no close rewrites them. A month closed
+// after it is unpublished until its files are marked.
+func TestP4_MonthsClosedBeforeMigration12CountAsPublished(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l := openLedger(t, url)
+		if err := ledger.MigrateDownTo(ctx, l, 11); err != nil {
+			t.Fatal(err)
+		}
+		run := startRun(t, l)
+		if _, err := l.DB().ExecContext(ctx, `INSERT INTO periods (month, status, closed_at) VALUES ('2026-09', 'closed', 'x')`); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.InTx(ctx, func(tx *ledger.Tx) error { return tx.ClosePeriod(ctx, "2026-10") }); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := l.Unpublished(ctx); err != nil || len(got) != 1 || got[0] != "2026-10" {
+			t.Fatalf("Unpublished = %v, %v; want [2026-10]", got, err)
+		}
+		for range 2 { // marking twice changes nothing
+			if err := l.MarkPublished(ctx, "2026-10", run); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := l.Unpublished(ctx); err != nil || len(got) != 0 {
+			t.Errorf("Unpublished = %v, %v; want none", got, err)
+		}
+	})
+}
