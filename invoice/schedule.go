@@ -334,10 +334,17 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			}
 			if cutoff != NoDate && in.Start > cutoff {
 				// K7: not charged after cancellation; if a late cancellation
-				// finds it posted, reverse it exactly in the first open month.
+				// finds it posted, reverse it exactly in the first open month
+				// from the instalment's own: dated on its start, so an
+				// instalment a post placed ahead in a month still open is
+				// reversed on that month's invoice, beside its charge, and
+				// the credit names the invoice that billed it. Dated on the
+				// cancel day, it went to an earlier open month, before that
+				// invoice existed: credited_invoice was empty, and filled in
+				// when the closed month was written again (P1).
 				if env.posted(key) {
 					res.Charges = append(res.Charges, Charge{
-						Key: key + "/reversal", Type: ChargeCancelImmediate, Date: cutoff, Start: in.Start, End: in.End - 1,
+						Key: key + "/reversal", Type: ChargeCancelImmediate, Date: in.Start, Start: in.Start, End: in.End - 1,
 						Quantity: t.quantity, Net: -net, Tax: -tax, Gross: -gross, Src: cancel.Src, CreditsKey: key,
 						TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o,
 					})

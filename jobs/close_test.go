@@ -592,3 +592,72 @@ func TestP4_AMonthLockedButNeverWrittenIsWrittenByTheNextClose(t *testing.T) {
 		}
 	})
 }
+
+// TestK7_AReversalOfAnInstalmentPostedAheadStaysBesideIt: a post ran ahead
+// (through 15 June) and placed the April–June instalments of a monthly
+// subscription in their open months; then a cancellation dated 5 April
+// arrived. Each posted instalment after it is reversed exactly (K7) on its
+// own month's invoice, the credit naming that invoice, so a closed month's
+// files never change: the reversals went to April, before May's and June's
+// invoices existed, with credited_invoice empty, filled in when April was
+// written again (P1, P4).
+func TestK7_AReversalOfAnInstalmentPostedAheadStaysBesideIt(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		first := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
+			"catalog.csv": "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
+				"S,Sub,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
+			"taxes.csv":  "country,rate\nUS,0.10\n",
+			"orders.csv": resendOrdersHeader + "O-1,1,2026-03-10,C1,S,P1Y,monthly,1,S1,\n",
+		})
+		late := resendInbox(t, map[string]string{
+			"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\nO-1,1,2026-04-05,a@x,admin_agent,r\n",
+		})
+		if _, err := Ingest(ctx, d, first); err != nil {
+			t.Fatal(err)
+		}
+		out, again := t.TempDir(), t.TempDir()
+		closeM := func(m, dir string, from invoice.Month) {
+			t.Helper()
+			if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, m), BillFrom: from, Out: dir}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		closeM("2026-03", out, resendMonth(t, "2026-03"))
+		if _, err := Post(ctx, d, invoice.MustDate("2026-06-15"), false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Ingest(ctx, d, late); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Post(ctx, d, invoice.MustDate("2026-06-15"), false); err != nil {
+			t.Fatal(err)
+		}
+		closeM("2026-04", out, 0)
+		closeM("2026-06", out, 0)
+		closeM("2026-04", again, 0) // April written again after May and June closed
+		if a, b := resendOut(t, out, "2026-04", "invoice-lines.csv"), resendOut(t, again, "2026-04", "invoice-lines.csv"); a != b {
+			t.Errorf("April's lines changed when written again:\n%s\nthen\n%s", a, b)
+		}
+		// The K4 credit of the March instalment (10.00 × 5 ÷ 31 = 1.61, tax
+		// 0.16), and April's instalment, posted ahead, reversed beside it.
+		april := resendOut(t, out, "2026-04", "invoice-lines.csv")
+		for _, want := range []string{
+			"INV-2026-04-000001,C1,USD,cancelImmediate,O-1,1,S1,S,Sub,2026-04-05,2026-04-09,1,-1.61,-0.16,-1.77,cancellations.csv:2,INV-2026-03-000001\n",
+			"INV-2026-04-000001,C1,USD,cycleCharge,O-1,1,S1,S,Sub,2026-04-10,2026-05-09,1,10.00,1.00,11.00,orders.csv:2,\n",
+			"INV-2026-04-000001,C1,USD,cancelImmediate,O-1,1,S1,S,Sub,2026-04-10,2026-05-09,1,-10.00,-1.00,-11.00,cancellations.csv:2,INV-2026-04-000001\n",
+		} {
+			if !strings.Contains(april, want) {
+				t.Errorf("April lacks %s", want)
+			}
+		}
+		for _, m := range []string{"2026-05", "2026-06"} {
+			want := fmt.Sprintf("INV-%s-000001,C1,USD,cancelImmediate,O-1,1,S1,S,Sub,%s-10,", m, m)
+			if lines := resendOut(t, out, m, "invoice-lines.csv"); !strings.Contains(lines, want) || !strings.Contains(lines, ",cancellations.csv:2,INV-"+m+"-000001\n") {
+				t.Errorf("%s's instalment is not reversed on its own invoice:\n%s", m, lines)
+			}
+		}
+	})
+}
