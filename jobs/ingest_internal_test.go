@@ -296,3 +296,24 @@ func ingestTwiceAlike(t *testing.T, db, inbox string) {
 		}
 	}
 }
+
+// TestK7_AReversalPostedOnTheCancelDayStands: a K7 reversal posted before
+// the eighth session is dated on the cancel day; the rules now date it on
+// the instalment's start. The posted one stands (same key, amounts and
+// type): a re-post must not fail on it. Any other charge posted with
+// another date is still a conflict.
+func TestK7_AReversalPostedOnTheCancelDayStands(t *testing.T) {
+	prev := ledger.PostedTxn{Key: "O1/1/T0/I1/reversal", Date: "2026-02-10", ChargeType: invoice.ChargeCancelImmediate, Net: -1000, Tax: -100, Gross: -1100}
+	c := invoice.Charge{Key: "O1/1/T0/I1/reversal", Type: invoice.ChargeCancelImmediate, Date: invoice.MustDate("2026-03-01"), Net: -1000, Tax: -100, Gross: -1100}
+	if err := samePosting(prev, c); err != nil {
+		t.Errorf("reversal dated otherwise: %v", err)
+	}
+	c.Net, c.Gross = -999, -1099
+	if err := samePosting(prev, c); err == nil {
+		t.Error("a reversal of other amounts accepted")
+	}
+	prev.Key, c.Key, c.Net, c.Gross = "O1/1/T0/I1", "O1/1/T0/I1", -1000, -1100
+	if err := samePosting(prev, c); err == nil {
+		t.Error("a charge posted on another day accepted")
+	}
+}

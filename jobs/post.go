@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"cspbill/invoice"
 	"cspbill/ledger"
@@ -80,7 +81,10 @@ type holdDetail struct {
 // samePosting refuses a business key whose recomputed amounts differ from
 // what is posted: it is never silently skipped, nor posted twice.
 func samePosting(prev ledger.PostedTxn, c invoice.Charge) error {
-	if prev.Net == c.Net && prev.Tax == c.Tax && prev.Gross == c.Gross && prev.Date == c.Date.String() && prev.ChargeType == c.Type {
+	// A K7 reversal posted before the eighth session is dated on the cancel
+	// day, now on the instalment's start: the same reversal, posted, stands.
+	sameDay := prev.Date == c.Date.String() || strings.HasSuffix(c.Key, "/reversal")
+	if prev.Net == c.Net && prev.Tax == c.Tax && prev.Gross == c.Gross && sameDay && prev.ChargeType == c.Type {
 		return nil
 	}
 	return fmt.Errorf("%w: business key %s was posted as %s %s net %d tax %d gross %d, the rules now give %s %s net %d tax %d gross %d; nothing posted",
