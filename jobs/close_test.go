@@ -661,3 +661,50 @@ func TestK7_AReversalOfAnInstalmentPostedAheadStaysBesideIt(t *testing.T) {
 		}
 	})
 }
+
+// TestC4_AHoldIsReleasedWhenTheRateArrivesWhateverTheDay: C4 lists a held
+// record "at every close while held". A post through 6 May found the tax
+// hold; the rate arrived; the close of January then billed the order's
+// January instalment at the rate and still listed the record as held (a
+// hold was released only by a run through the day it was found on, which
+// a tax hold, waiting for a rate, not a day, does not need).
+func TestC4_AHoldIsReleasedWhenTheRateArrivesWhateverTheDay(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		first := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nIE1,Irish,ie.example,IE,EUR\n",
+			"catalog.csv": "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
+				"S,Sub,subscription,Pub,P1Y,monthly;annual,EUR,120.00,2020-01-01,\n",
+			"taxes.csv":  "country,rate\nDE,0.19\n",
+			"orders.csv": resendOrdersHeader + "O-1,1,2026-01-10,IE1,S,P1Y,monthly,1,S1,\n",
+		})
+		rate := resendInbox(t, map[string]string{"taxes-2.csv": "country,rate\nIE,0.23\n"})
+		if _, err := Ingest(ctx, d, first); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := Post(ctx, d, invoice.MustDate("2026-05-06"), false); err != nil || s.Held != 1 || s.Posted != 0 {
+			t.Fatalf("post: %+v, %v; want the order held (C4)", s, err)
+		}
+		if _, err := Ingest(ctx, d, rate); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-01"), BillFrom: resendMonth(t, "2026-01"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-05"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []string{"2026-01", "2026-02", "2026-03", "2026-04", "2026-05"} {
+			if got := resendOut(t, out, m, "rejects.csv"); got != "file,line,record_key,rule,message\n" {
+				t.Errorf("%s rejects.csv lists:\n%s", m, got)
+			}
+			// 120.00 a year: 10.00 a month, tax 23% = 2.30.
+			if want := fmt.Sprintf(",EUR,%s,O-1,1,S1,S,Sub,%s-10,", map[bool]string{true: "new", false: "cycleCharge"}[m == "2026-01"], m); !strings.Contains(resendOut(t, out, m, "invoice-lines.csv"), want) ||
+				!strings.Contains(resendOut(t, out, m, "invoice-lines.csv"), ",1,10.00,2.30,12.30,orders.csv:2,") {
+				t.Errorf("%s lines:\n%s", m, resendOut(t, out, m, "invoice-lines.csv"))
+			}
+		}
+	})
+}

@@ -55,10 +55,22 @@ type page struct {
 	book   *invoice.Book
 	orders []*invoice.Order
 	status map[int64]statusChange // held records' current status, by record id
+	// customerOf is the customer of each held record (its order line's).
+	customerOf map[int64]string
 	// unseen: no committed post or close has read these order records, so
 	// nothing is posted for their lines and no price is locked for their
 	// terms (every key and term key starts with the order line's key).
 	unseen bool
+}
+
+// rated reports whether held record id's customer has a tax rate now (C4).
+func (pg *page) rated(id int64) bool {
+	cust, ok := pg.book.Ref.Customers[pg.customerOf[id]]
+	if !ok {
+		return false
+	}
+	_, ok = pg.book.Ref.TaxRate(cust.Country)
+	return ok
 }
 
 // loadPage loads the order lines after afterID (at most pageSize), their
@@ -89,10 +101,18 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 	if err != nil {
 		return nil, afterID, err
 	}
-	p := &page{book: b, status: map[int64]statusChange{}, unseen: recs[0].ID > unseenAfter}
-	note := func(rec ledger.SourceRecord) {
+	p := &page{book: b, status: map[int64]statusChange{}, customerOf: map[int64]string{}, unseen: recs[0].ID > unseenAfter}
+	byLine, bySub := map[string]string{}, map[string]string{} // order line key, subscription → customer
+	for _, o := range orders {
+		byLine[o.Key()] = o.CustomerID
+		if o.SubscriptionID != "" {
+			bySub[o.SubscriptionID] = o.CustomerID
+		}
+	}
+	note := func(rec ledger.SourceRecord, customer string) {
 		if rec.Status == ledger.Held {
 			p.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message, rec.Support}
+			p.customerOf[rec.ID] = customer
 		}
 	}
 	var lineKeys, subs []string
@@ -102,7 +122,7 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 		b.PutOrder(o, rec.Hash)
 		po, _ := b.Order(o.Key())
 		p.orders = append(p.orders, po)
-		note(rec)
+		note(rec, o.CustomerID)
 		lineKeys = append(lineKeys, o.Key())
 		if o.SubscriptionID != "" {
 			subs = append(subs, o.SubscriptionID)
@@ -121,7 +141,7 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 		// Held for its order line (K6) until Release; held for a tax rate
 		// (C4) it is scheduled like any other.
 		b.PutCancellation(c, rec.Hash, rec.Status == ledger.Held && rec.Rule == "K6")
-		note(rec)
+		note(rec, byLine[c.Key()])
 	}
 	renewals, err := d.Ledger.RecordsByKey(ctx, csvin.KindRenewals, subs)
 	if err != nil {
@@ -134,7 +154,7 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 		}
 		n.Src = srcOf(rec)
 		b.PutRenewal(n, rec.Hash)
-		note(rec)
+		note(rec, bySub[n.SubscriptionID])
 	}
 	return p, last, nil
 }
@@ -470,7 +490,12 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 		}
 		var h holdDetail
 		json.Unmarshal([]byte(cur.support), &h)
-		if asOf.String() >= h.AsOf {
+		// A hold is released by a run through the day it was found on or
+		// later (an earlier day may not reach what held it). A tax hold
+		// (C4) waits for a rate, not a day: once the customer's country has
+		// one, it is released by any run, so a close of an earlier month
+		// that bills its charges no longer lists it as held.
+		if asOf.String() >= h.AsOf || cur.rule == "C4" && pg.rated(id) {
 			p.status[id] = statusChange{status: ledger.Accepted}
 		}
 	}
