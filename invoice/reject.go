@@ -15,6 +15,11 @@ type Reject struct {
 	Value   string
 	Message string
 	Held    bool
+	// Due, on a hold that waits for a day to come, is that day: a run
+	// through it or later judges the hold again (a renewal held for a price
+	// is judged by any run that reaches the renewal). NoDate: the day the
+	// hold was found.
+	Due Date
 	// Support carries what a Partner Center support request needs (K1).
 	Support *Support
 }

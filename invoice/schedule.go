@@ -176,14 +176,16 @@ func (b *Book) perpetual(res *Result, o *Order, cust Customer, rate decimal.Deci
 	termKey := o.Key() + "/T0"
 	price, unit, ok := b.priceFor(termKey, o.SKU, TermNone, cust.Currency, o.Date, env)
 	if !ok {
-		res.Verdicts = append(res.Verdicts, Verdict{Src: o.Src, Kind: "order", Key: o.Key(), Reject: held("V1", "order_date", o.Date.String(),
-			"no catalog price in effect for SKU %q in %s on %s any more; the line waits for one", o.SKU, cust.Currency.Code, o.Date)})
+		rej := held("V1", "order_date", o.Date.String(),
+			"no catalog price in effect for SKU %q in %s on %s any more; the line waits for one", o.SKU, cust.Currency.Code, o.Date)
+		rej.Due = o.Date
+		res.Verdicts = append(res.Verdicts, Verdict{Src: o.Src, Kind: "order", Key: o.Key(), Reject: rej})
 		return
 	}
 	if rej := lineTooLarge(LineTotal(unit, o.Quantity), o.Quantity, cust.Currency, "quantity", fmt.Sprint(o.Quantity)); rej != nil {
 		// Checked when the order was accepted; an order accepted before
 		// that check waits here rather than post a wrapped amount.
-		rej.Held = true
+		rej.Held, rej.Due = true, o.Date
 		res.Verdicts = append(res.Verdicts, Verdict{Src: o.Src, Kind: "order", Key: o.Key(), Reject: rej})
 		return
 	}
@@ -442,9 +444,11 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			if cur.index == 0 {
 				kind, key = "order", o.Key()
 			}
-			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: cur.src, Kind: kind, Key: key, Reject: held("R3", "effective_at", cur.start.String(),
+			rej := held("R3", "effective_at", cur.start.String(),
 				"renewal of subscription %s on %s held: no catalog price in effect for SKU %q term %s in %s; it renews when the catalog provides one",
-				o.SubscriptionID, cur.start, o.SKU, cur.term, cust.Currency.Code)}, after: cur.start})
+				o.SubscriptionID, cur.start, o.SKU, cur.term, cust.Currency.Code)
+			rej.Due = cur.start
+			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: cur.src, Kind: kind, Key: key, Reject: rej}, after: cur.start})
 			return terms, NoDate, verdicts
 		}
 		cur.price, cur.unitPrice = price, unit
@@ -458,7 +462,7 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			if cur.index == 0 {
 				kind, key, what = "order", o.Key(), "order line "+o.Key()
 			}
-			rej.Held = true
+			rej.Held, rej.Due = true, cur.start
 			rej.Message = fmt.Sprintf("%s on %s held: %s", what, cur.start, rej.Message)
 			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: cur.src, Kind: kind, Key: key, Reject: rej}, after: cur.start})
 			return terms, NoDate, verdicts

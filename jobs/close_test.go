@@ -708,3 +708,46 @@ func TestC4_AHoldIsReleasedWhenTheRateArrivesWhateverTheDay(t *testing.T) {
 		}
 	})
 }
+
+// TestR3_AHeldRenewalIsReleasedByARunThatReachesIt: a renewal held for a
+// catalog price (R3) is judged again by any run through the renewal day,
+// not only by one through the day the hold was found. A post through 22
+// December found the 10 July renewal without a price; the price arrived;
+// the close of July renewed and billed it and still listed it as held.
+func TestR3_AHeldRenewalIsReleasedByARunThatReachesIt(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
+		first := resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
+			"catalog.csv":   catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-06-30\n",
+			"taxes.csv":     "country,rate\nUS,0.10\n",
+			"orders.csv":    resendOrdersHeader + "O-1,1,2025-07-10,C1,S,P1Y,annual,1,S1,\n",
+		})
+		price := resendInbox(t, map[string]string{"catalog-2.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-07-01,\n"})
+		if _, err := Ingest(ctx, d, first); err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := Post(ctx, d, invoice.MustDate("2026-12-22"), false); err != nil || s.Held != 1 {
+			t.Fatalf("post: %+v, %v; want the renewal held (R3)", s, err)
+		}
+		if _, err := Ingest(ctx, d, price); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-07"), Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		if got := resendOut(t, out, "2026-07", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
+			t.Errorf("July rejects.csv lists:\n%s", got)
+		}
+		// The renewal at the new price: 120.00 + 10% tax.
+		if lines := resendOut(t, out, "2026-07", "invoice-lines.csv"); !strings.Contains(lines, ",USD,renew,O-1,1,S1,S,Sub,2026-07-10,2027-07-09,1,120.00,12.00,132.00,orders.csv:2,\n") {
+			t.Errorf("July lines:\n%s", lines)
+		}
+	})
+}

@@ -476,7 +476,11 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 			ch.status = ledger.Held
 			p.held++
 			p.pending = append(p.pending, v)
-			b, _ := json.Marshal(holdDetail{AsOf: asOf.String()})
+			h := holdDetail{AsOf: asOf.String()}
+			if v.Reject.Due != invoice.NoDate && v.Reject.Due < asOf {
+				h.Due = v.Reject.Due.String()
+			}
+			b, _ := json.Marshal(h)
 			ch.support = string(b)
 		}
 		if cur, ok := pg.status[id]; ok && cur.status == ch.status && cur.rule == ch.rule && cur.message == ch.message {
@@ -491,11 +495,13 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 		var h holdDetail
 		json.Unmarshal([]byte(cur.support), &h)
 		// A hold is released by a run through the day it was found on or
-		// later (an earlier day may not reach what held it). A tax hold
+		// later (an earlier day may not reach what held it), or through the
+		// day it waits for (Due: a renewal held for a price, by any run
+		// that reaches the renewal, which judges it again). A tax hold
 		// (C4) waits for a rate, not a day: once the customer's country has
 		// one, it is released by any run, so a close of an earlier month
 		// that bills its charges no longer lists it as held.
-		if asOf.String() >= h.AsOf || cur.rule == "C4" && pg.rated(id) {
+		if asOf.String() >= h.AsOf || h.Due != "" && asOf.String() >= h.Due || cur.rule == "C4" && pg.rated(id) {
 			p.status[id] = statusChange{status: ledger.Accepted}
 		}
 	}

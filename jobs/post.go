@@ -76,6 +76,10 @@ type statusChange struct{ status, rule, message, support string }
 // the hold is over, so only a run through that day or later releases it.
 type holdDetail struct {
 	AsOf string `json:"held_as_of"`
+	// Due is the day a run must reach to judge the hold again, when it is
+	// earlier than AsOf (Reject.Due): a renewal held for a price, judged by
+	// any run that reaches the renewal.
+	Due string `json:"due,omitempty"`
 }
 
 // samePosting refuses a business key whose recomputed amounts differ from
