@@ -110,13 +110,9 @@ func TestClose_TieOutRefusesFilesThatDifferFromTheLedger(t *testing.T) {
 		defer l.Close()
 		d := Deps{Ledger: l}
 		out := t.TempDir()
-		if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, "../fixtures/inbox")
 		oct, _ := invoice.ParseMonth("2026-10")
-		if _, err := Close(ctx, d, CloseOptions{Period: oct, Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: oct, Out: out})
 		src := &periodSource{ctx: ctx, l: l, period: oct}
 		bad := t.TempDir()
 		staged, err := output.Stage(ctx, bad, "2026-10", skewed{src}, output.Options{})
@@ -156,9 +152,7 @@ func TestClose_TieOutRefusesFilesThatDifferFromTheLedger(t *testing.T) {
 func TestPost_DryRunWritesNothingAndSecondPostPostsNothing(t *testing.T) {
 	ctx := context.Background()
 	l, d := sqliteDeps(t)
-	if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
-		t.Fatal(err)
-	}
+	mustIngest(t, d, "../fixtures/inbox")
 	count := func() int {
 		n := 0
 		for _, err := range l.Posted(ctx) {
@@ -192,9 +186,7 @@ func TestPost_ALedgerWithoutAMarkIsLookedUp(t *testing.T) {
 	ctx := context.Background()
 	run := func(dropMark bool) *ledger.Ledger {
 		l, d := sqliteDeps(t)
-		if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, "../fixtures/inbox")
 		if _, err := Post(ctx, d, invoice.MustDate("2026-10-31"), false); err != nil {
 			t.Fatal(err)
 		}
@@ -203,9 +195,7 @@ func TestPost_ALedgerWithoutAMarkIsLookedUp(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := Ingest(ctx, d, "../fixtures/inbox-2026-11"); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, "../fixtures/inbox-2026-11")
 		if _, err := Post(ctx, d, invoice.MustDate("2026-11-30"), false); err != nil {
 			t.Fatalf("post after the second inbox (mark dropped %v): %v", dropMark, err)
 		}
@@ -236,9 +226,7 @@ func TestPost_AResentFileOfSeenRowsFillsAPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	asOf := invoice.MustDate("2026-10-31")
-	if _, err := Ingest(ctx, d, inbox); err != nil {
-		t.Fatal(err)
-	}
+	mustIngest(t, d, inbox)
 	first, err := Post(ctx, d, asOf, false)
 	if err != nil || first.Posted != n { // one perpetual charge per line
 		t.Fatalf("first post: %d posted, %v; want %d", first.Posted, err, n)
@@ -280,7 +268,6 @@ func TestPost_AResentFileOfSeenRowsFillsAPage(t *testing.T) {
 // first to see it. The next close lists none of them again.
 func TestOutputs_RejectsListEveryRecordRejectedSinceThePreviousClose(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
-		ctx := context.Background()
 		_, d := resendLedger(t, url)
 		inbox := resendInbox(t, map[string]string{
 			"customers.csv": "customer_id,name,domain,country,currency\nC1,Contoso,contoso.com,US,USD\n",
@@ -294,13 +281,9 @@ func TestOutputs_RejectsListEveryRecordRejectedSinceThePreviousClose(t *testing.
 				"O5,1,2027-01-02T10:00:00Z,C1,NOPE,none,one_time,1,,\n" +
 				"O6,1,2026-10-12T10:00:00Z,C1,WS2022-STD-PERP,none,one_time,1,,\n",
 		})
-		if _, err := Ingest(ctx, d, inbox); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, inbox)
 		out := t.TempDir()
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-10"), BillFrom: resendMonth(t, "2026-09"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-10"), BillFrom: resendMonth(t, "2026-09"), Out: out})
 		nope := func(line int, order string) string {
 			return fmt.Sprintf("orders.csv,%d,%s/1,V1,\"unknown SKU \"\"NOPE\"\": the catalog has no row for it\"\n", line, order)
 		}
@@ -313,9 +296,7 @@ func TestOutputs_RejectsListEveryRecordRejectedSinceThePreviousClose(t *testing.
 				t.Errorf("%s rejects.csv:\n%s\nwant\n%s", month, got, want)
 			}
 		}
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-11"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-11"), Out: out})
 		if got := resendOut(t, out, "2026-11", "rejects.csv"); got != header {
 			t.Errorf("2026-11 rejects.csv lists again:\n%s", got)
 		}
@@ -339,13 +320,9 @@ func TestR3_ALateRenewAfterAPostedRenewalIsRejectedAndTheCloseGoesOn(t *testing.
 				"SQL,SQL Std,subscription,Microsoft,P1Y,annual;monthly,USD,400.00,2020-01-01,\n",
 			"orders.csv": resendOrdersHeader + "R1,1,2025-01-15T10:00:00Z,F001,SQL,P1Y,annual,1,S-R1,\n",
 		})
-		if _, err := Ingest(ctx, d, first); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, first)
 		out := t.TempDir()
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-02"), BillFrom: resendMonth(t, "2026-01"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-02"), BillFrom: resendMonth(t, "2026-01"), Out: out})
 		want := "INV-2026-01-000001,F001,USD,renew,R1,1,S-R1,SQL,SQL Std,2026-01-15,2027-01-14,1,400.00,40.00,440.00,orders.csv:2,\n"
 		if got := resendOut(t, out, "2026-01", "invoice-lines.csv"); !strings.HasSuffix(got, want) {
 			t.Fatalf("January lines:\n%s\nwant the renewal %s", got, want)
@@ -354,9 +331,7 @@ func TestR3_ALateRenewAfterAPostedRenewalIsRejectedAndTheCloseGoesOn(t *testing.
 			"renewals-2.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n" +
 				"S-R1,renew,2025-12-01T00:00:00Z,x,admin_agent,,,4\n",
 		})
-		if _, err := Ingest(ctx, d, late); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, late)
 		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-03"), Out: out}); err != nil {
 			t.Fatalf("March close: %v", err)
 		}
@@ -471,7 +446,6 @@ func TestV6_TheLineNumberOfAKeyIsANumber(t *testing.T) {
 // for "not set" and became the default 30 days.
 func TestK1_AWindowOfZeroDays(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
-		ctx := context.Background()
 		_, d := resendLedger(t, url)
 		zero := 0
 		d.Window = &zero
@@ -486,13 +460,9 @@ func TestK1_AWindowOfZeroDays(t *testing.T) {
 				"O-1,1,2026-10-01T18:00:00Z,a,admin_agent,same day\n" +
 				"O-2,1,2026-10-05T10:00:00Z,a,admin_agent,four days\n",
 		})
-		if _, err := Ingest(ctx, d, inbox); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, inbox)
 		out := t.TempDir()
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-10"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-10"), Out: out})
 		lines := resendOut(t, out, "2026-10", "invoice-lines.csv")
 		if !strings.Contains(lines, ",cancelImmediate,O-1,1,") || strings.Contains(lines, ",cancelImmediate,O-2,") {
 			t.Errorf("lines:\n%s\nwant O-1 credited (its own day), O-2 not", lines)
@@ -521,9 +491,7 @@ func TestPost_ShowsProgressOnATerminal(t *testing.T) {
 		"taxes.csv":     resendTaxes,
 		"orders.csv":    orders.String(),
 	})
-	if _, err := Ingest(ctx, d, inbox); err != nil {
-		t.Fatal(err)
-	}
+	mustIngest(t, d, inbox)
 	defer func(n int) { pageSize = n }(pageSize)
 	pageSize = 100
 	var terminal bytes.Buffer
@@ -548,9 +516,7 @@ func TestP4_AMonthLockedButNeverWrittenIsWrittenByTheNextClose(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		_, d := resendLedger(t, url)
-		if _, err := Ingest(ctx, d, "../fixtures/inbox"); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, "../fixtures/inbox")
 		stopped := d
 		stopped.Hook = func(point string) error {
 			if point == "close:staged" {
@@ -584,9 +550,7 @@ func TestP4_AMonthLockedButNeverWrittenIsWrittenByTheNextClose(t *testing.T) {
 		}
 		// A later close does not write September again.
 		os.RemoveAll(filepath.Join(out, "2026-09"))
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-11"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-11"), Out: out})
 		if _, err := os.Stat(filepath.Join(out, "2026-09")); !os.IsNotExist(err) {
 			t.Errorf("September, published before, written again: %v", err)
 		}
@@ -615,23 +579,17 @@ func TestK7_AReversalOfAnInstalmentPostedAheadStaysBesideIt(t *testing.T) {
 		late := resendInbox(t, map[string]string{
 			"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\nO-1,1,2026-04-05,a@x,admin_agent,r\n",
 		})
-		if _, err := Ingest(ctx, d, first); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, first)
 		out, again := t.TempDir(), t.TempDir()
 		closeM := func(m, dir string, from invoice.Month) {
 			t.Helper()
-			if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, m), BillFrom: from, Out: dir}); err != nil {
-				t.Fatal(err)
-			}
+			mustClose(t, d, CloseOptions{Period: resendMonth(t, m), BillFrom: from, Out: dir})
 		}
 		closeM("2026-03", out, resendMonth(t, "2026-03"))
 		if _, err := Post(ctx, d, invoice.MustDate("2026-06-15"), false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Ingest(ctx, d, late); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, late)
 		if _, err := Post(ctx, d, invoice.MustDate("2026-06-15"), false); err != nil {
 			t.Fatal(err)
 		}
@@ -680,22 +638,14 @@ func TestC4_AHoldIsReleasedWhenTheRateArrivesWhateverTheDay(t *testing.T) {
 			"orders.csv": resendOrdersHeader + "O-1,1,2026-01-10,IE1,S,P1Y,monthly,1,S1,\n",
 		})
 		rate := resendInbox(t, map[string]string{"taxes-2.csv": "country,rate\nIE,0.23\n"})
-		if _, err := Ingest(ctx, d, first); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, first)
 		if s, err := Post(ctx, d, invoice.MustDate("2026-05-06"), false); err != nil || s.Held != 1 || s.Posted != 0 {
 			t.Fatalf("post: %+v, %v; want the order held (C4)", s, err)
 		}
-		if _, err := Ingest(ctx, d, rate); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, rate)
 		out := t.TempDir()
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-01"), BillFrom: resendMonth(t, "2026-01"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-05"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-01"), BillFrom: resendMonth(t, "2026-01"), Out: out})
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-05"), Out: out})
 		for _, m := range []string{"2026-01", "2026-02", "2026-03", "2026-04", "2026-05"} {
 			if got := resendOut(t, out, m, "rejects.csv"); got != "file,line,record_key,rule,message\n" {
 				t.Errorf("%s rejects.csv lists:\n%s", m, got)
@@ -726,22 +676,14 @@ func TestR3_AHeldRenewalIsReleasedByARunThatReachesIt(t *testing.T) {
 			"orders.csv":    resendOrdersHeader + "O-1,1,2025-07-10,C1,S,P1Y,annual,1,S1,\n",
 		})
 		price := resendInbox(t, map[string]string{"catalog-2.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-07-01,\n"})
-		if _, err := Ingest(ctx, d, first); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, first)
 		out := t.TempDir()
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out})
 		if s, err := Post(ctx, d, invoice.MustDate("2026-12-22"), false); err != nil || s.Held != 1 {
 			t.Fatalf("post: %+v, %v; want the renewal held (R3)", s, err)
 		}
-		if _, err := Ingest(ctx, d, price); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := Close(ctx, d, CloseOptions{Period: resendMonth(t, "2026-07"), Out: out}); err != nil {
-			t.Fatal(err)
-		}
+		mustIngest(t, d, price)
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-07"), Out: out})
 		if got := resendOut(t, out, "2026-07", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
 			t.Errorf("July rejects.csv lists:\n%s", got)
 		}
@@ -750,4 +692,24 @@ func TestR3_AHeldRenewalIsReleasedByARunThatReachesIt(t *testing.T) {
 			t.Errorf("July lines:\n%s", lines)
 		}
 	})
+}
+
+// mustIngest ingests inbox with d, failing the test on an error.
+func mustIngest(t *testing.T, d Deps, inbox string) Summary {
+	t.Helper()
+	s, err := Ingest(context.Background(), d, inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// mustClose closes with d, failing the test on an error.
+func mustClose(t *testing.T, d Deps, opt CloseOptions) Summary {
+	t.Helper()
+	s, err := Close(context.Background(), d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
