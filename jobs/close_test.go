@@ -713,3 +713,36 @@ func mustClose(t *testing.T, d Deps, opt CloseOptions) Summary {
 	}
 	return s
 }
+
+// TestR3_AHeldRenewalPricedSinceIsNotListedBeforeItsDay: a post through 22
+// December found the 10 September renewal without a price (R3); the price
+// arrived. The close of July, before the renewal, no longer lists it as
+// held ("held … until the catalog provides one"); September's close bills
+// it at the new price.
+func TestR3_AHeldRenewalPricedSinceIsNotListedBeforeItsDay(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
+		mustIngest(t, d, resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
+			"catalog.csv":   catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-08-31\n",
+			"taxes.csv":     "country,rate\nUS,0.10\n",
+			"orders.csv":    resendOrdersHeader + "O-1,1,2025-09-10,C1,S,P1Y,annual,1,S1,\n",
+		}))
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out})
+		if s, err := Post(ctx, d, invoice.MustDate("2026-12-22"), false); err != nil || s.Held != 1 {
+			t.Fatalf("post: %+v, %v; want the renewal held (R3)", s, err)
+		}
+		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-2.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-09-01,\n"}))
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-07"), Out: out})
+		if got := resendOut(t, out, "2026-07", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
+			t.Errorf("July rejects.csv lists:\n%s", got)
+		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-09"), Out: out})
+		if lines := resendOut(t, out, "2026-09", "invoice-lines.csv"); !strings.Contains(lines, ",USD,renew,O-1,1,S1,S,Sub,2026-09-10,2027-09-09,1,120.00,12.00,132.00,orders.csv:2,\n") {
+			t.Errorf("September lines:\n%s", lines)
+		}
+	})
+}

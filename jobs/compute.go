@@ -55,8 +55,8 @@ type page struct {
 	book   *invoice.Book
 	orders []*invoice.Order
 	status map[int64]statusChange // held records' current status, by record id
-	// customerOf is the customer of each held record (its order line's).
-	customerOf map[int64]string
+	// orderOf is the order line each held record belongs to.
+	orderOf map[int64]*invoice.Order
 	// unseen: no committed post or close has read these order records, so
 	// nothing is posted for their lines and no price is locked for their
 	// terms (every key and term key starts with the order line's key).
@@ -65,12 +65,37 @@ type page struct {
 
 // rated reports whether held record id's customer has a tax rate now (C4).
 func (pg *page) rated(id int64) bool {
-	cust, ok := pg.book.Ref.Customers[pg.customerOf[id]]
+	o := pg.orderOf[id]
+	if o == nil {
+		return false
+	}
+	cust, ok := pg.book.Ref.Customers[o.CustomerID]
 	if !ok {
 		return false
 	}
 	_, ok = pg.book.Ref.TaxRate(cust.Country)
 	return ok
+}
+
+// priced reports whether a renewal held for a price (R3) that this run
+// does not reach (it renews on due, after the run's day) would have a price
+// now: the order line's terms walked through due find no hold for record id.
+// A close of a month before the renewal then no longer lists as held a
+// renewal the catalog has since priced. What is posted of the line is as the
+// run found it; nothing here is posted.
+func (pg *page) priced(id int64, due string, posted map[string]ledger.PostedTxn) bool {
+	o := pg.orderOf[id]
+	day, err := invoice.ParseDate(due)
+	if o == nil || err != nil {
+		return false
+	}
+	res := pg.book.Schedule(o, invoice.Env{AsOf: day, Posted: func(k string) bool { _, ok := posted[k]; return ok }})
+	for _, v := range res.Verdicts {
+		if v.Src.ID == id && v.Reject != nil && v.Reject.Held {
+			return false
+		}
+	}
+	return true
 }
 
 // loadPage loads the order lines after afterID (at most pageSize), their
@@ -101,18 +126,12 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 	if err != nil {
 		return nil, afterID, err
 	}
-	p := &page{book: b, status: map[int64]statusChange{}, customerOf: map[int64]string{}, unseen: recs[0].ID > unseenAfter}
-	byLine, bySub := map[string]string{}, map[string]string{} // order line key, subscription → customer
-	for _, o := range orders {
-		byLine[o.Key()] = o.CustomerID
-		if o.SubscriptionID != "" {
-			bySub[o.SubscriptionID] = o.CustomerID
-		}
-	}
-	note := func(rec ledger.SourceRecord, customer string) {
+	p := &page{book: b, status: map[int64]statusChange{}, orderOf: map[int64]*invoice.Order{}, unseen: recs[0].ID > unseenAfter}
+	byLine, bySub := map[string]*invoice.Order{}, map[string]*invoice.Order{} // order line key, subscription → order line
+	note := func(rec ledger.SourceRecord, o *invoice.Order) {
 		if rec.Status == ledger.Held {
 			p.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message, rec.Support}
-			p.customerOf[rec.ID] = customer
+			p.orderOf[rec.ID] = o
 		}
 	}
 	var lineKeys, subs []string
@@ -122,7 +141,11 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 		b.PutOrder(o, rec.Hash)
 		po, _ := b.Order(o.Key())
 		p.orders = append(p.orders, po)
-		note(rec, o.CustomerID)
+		byLine[po.Key()] = po
+		if po.SubscriptionID != "" {
+			bySub[po.SubscriptionID] = po
+		}
+		note(rec, po)
 		lineKeys = append(lineKeys, o.Key())
 		if o.SubscriptionID != "" {
 			subs = append(subs, o.SubscriptionID)
@@ -477,7 +500,7 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 			p.held++
 			p.pending = append(p.pending, v)
 			h := holdDetail{AsOf: asOf.String()}
-			if v.Reject.Due != invoice.NoDate && v.Reject.Due < asOf {
+			if v.Reject.Due != invoice.NoDate {
 				h.Due = v.Reject.Due.String()
 			}
 			b, _ := json.Marshal(h)
@@ -501,7 +524,8 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 		// (C4) waits for a rate, not a day: once the customer's country has
 		// one, it is released by any run, so a close of an earlier month
 		// that bills its charges no longer lists it as held.
-		if asOf.String() >= h.AsOf || h.Due != "" && asOf.String() >= h.Due || cur.rule == "C4" && pg.rated(id) {
+		if asOf.String() >= h.AsOf || h.Due != "" && asOf.String() >= h.Due || cur.rule == "C4" && pg.rated(id) ||
+			cur.rule == "R3" && h.Due != "" && pg.priced(id, h.Due, posted) {
 			p.status[id] = statusChange{status: ledger.Accepted}
 		}
 	}

@@ -76,9 +76,9 @@ type statusChange struct{ status, rule, message, support string }
 // the hold is over, so only a run through that day or later releases it.
 type holdDetail struct {
 	AsOf string `json:"held_as_of"`
-	// Due is the day a run must reach to judge the hold again, when it is
-	// earlier than AsOf (Reject.Due): a renewal held for a price, judged by
-	// any run that reaches the renewal.
+	// Due is the day the hold waits for (Reject.Due): a renewal held for a
+	// price is judged by any run that reaches the renewal, and by one that
+	// does not when the catalog now prices it (page.priced).
 	Due string `json:"due,omitempty"`
 }
 
