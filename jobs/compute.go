@@ -361,13 +361,17 @@ func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]inv
 		// if none of it is posted, and every locked price is the one the
 		// pass used, this pass's result is already the final one.
 		var rulesAsked []string
+		ruleAsks := func(k string) (ledger.PostedTxn, bool) {
+			ask(k)
+			rulesAsked = append(rulesAsked, k)
+			p, ok := posted[k]
+			return p, ok
+		}
 		env := invoice.Env{
 			AsOf:   asOf,
-			Posted: func(k string) bool { ask(k); rulesAsked = append(rulesAsked, k); _, ok := posted[k]; return ok },
+			Posted: func(k string) bool { _, ok := ruleAsks(k); return ok },
 			Charge: func(k string) (invoice.PostedCharge, bool) {
-				ask(k)
-				rulesAsked = append(rulesAsked, k)
-				p, ok := posted[k]
+				p, ok := ruleAsks(k)
 				if !ok {
 					return invoice.PostedCharge{}, false
 				}

@@ -265,20 +265,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.logFormat == "json" {
 		// Logs and summary in one format: a cron job's file (stdout and
 		// stderr together) is all JSON lines.
-		return finish(cmd, s, err, jsonSummary{stdout}, stderr)
+		printJSONSummary(stdout, s)
+		return outcome(cmd, s, err, stderr)
 	}
 	return finish(cmd, s, err, stdout, stderr)
 }
 
-// jsonSummary stands for stdout under --log-format json: printSummary's
-// text is replaced by the summary as one JSON object.
-type jsonSummary struct{ w io.Writer }
-
-func (j jsonSummary) Write(p []byte) (int, error) { return len(p), nil }
-
 // finish prints the run's summary and maps its outcome to an exit code.
 func finish(cmd string, s jobs.Summary, err error, stdout, stderr io.Writer) int {
 	printSummary(stdout, s)
+	return outcome(cmd, s, err, stderr)
+}
+
+// outcome says what went wrong, if anything, and returns the exit code.
+func outcome(cmd string, s jobs.Summary, err error, stderr io.Writer) int {
 	switch {
 	case errors.Is(err, jobs.ErrUsage):
 		fmt.Fprintf(stderr, "cspbill %s: %v\n", cmd, err)
@@ -295,15 +295,20 @@ func finish(cmd string, s jobs.Summary, err error, stdout, stderr io.Writer) int
 	return exitOK
 }
 
-func printSummary(w io.Writer, s jobs.Summary) {
+// printJSONSummary is printSummary under --log-format json: the summary as
+// one JSON object.
+func printJSONSummary(w io.Writer, s jobs.Summary) {
 	if s.RunID == "" {
 		return
 	}
-	if j, ok := w.(jsonSummary); ok {
-		json.NewEncoder(j.w).Encode(struct {
-			Msg string `json:"msg"`
-			jobs.Summary
-		}{"summary", s})
+	json.NewEncoder(w).Encode(struct {
+		Msg string `json:"msg"`
+		jobs.Summary
+	}{"summary", s})
+}
+
+func printSummary(w io.Writer, s jobs.Summary) {
+	if s.RunID == "" {
 		return
 	}
 	dry := ""

@@ -155,7 +155,7 @@ type refKey struct {
 
 // foldKey is s with every rune replaced by the smallest rune of its
 // case-folding orbit: two strings have the same key exactly when
-// strings.EqualFold (sameRef's comparison) says they are equal.
+// strings.EqualFold says they are equal (ids pair case-insensitively).
 func foldKey(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -241,7 +241,7 @@ func (o Options) tolerance() decimal.Decimal {
 // matching customer by customer is matching the whole month.
 func matchCustomer(period string, ledger []LedgerLine, res []*resolved, tol decimal.Decimal) []Item {
 	// The lines a row may pair with share its bucket and its subscription
-	// or order (sameRef), so the lines are indexed by both: a row looks at
+	// (where both have one), else its order, so the lines are indexed by both: a row looks at
 	// those only, not at its whole bucket, which for a customer with a
 	// hundred thousand lines on one day made matching quadratic (400,000
 	// lines took 390 s).
@@ -280,8 +280,8 @@ func matchCustomer(period string, ledger []LedgerLine, res []*resolved, tol deci
 			from = byOrder[refKey{k, foldKey(r.Order)}]
 		}
 		var out []int
-		for _, i := range from {
-			if pairOf[i] < 0 && sameRef(&ledger[i], r) && sameSKU(&ledger[i], r) {
+		for _, i := range from { // from holds the lines sameRef accepts (TestMatchCustomerPairsAsAScanOfTheBucket)
+			if pairOf[i] < 0 && sameSKU(&ledger[i], r) {
 				out = append(out, i)
 			}
 		}
@@ -454,14 +454,6 @@ func (e *engine) resolve(row Row, seq int, note string) resolved {
 	}
 	r.SKU = r.SKUs[0]
 	return r
-}
-
-// sameRef: the subscription when both sides have one, else the order.
-func sameRef(l *LedgerLine, r *resolved) bool {
-	if l.SubscriptionID != "" && r.Sub != "" {
-		return strings.EqualFold(l.SubscriptionID, r.Sub)
-	}
-	return l.OrderID != "" && strings.EqualFold(l.OrderID, r.Order)
 }
 
 func sameSKU(l *LedgerLine, r *resolved) bool {

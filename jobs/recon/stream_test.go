@@ -313,3 +313,12 @@ func TestMatchCustomerPairsAsAScanOfTheBucket(t *testing.T) {
 		}
 	}
 }
+
+// sameRef is the rule the index of matchCustomer implements: a line and a
+// row agree on the subscription where both have one, else on the order.
+func sameRef(l *LedgerLine, r *resolved) bool {
+	if l.SubscriptionID != "" && r.Sub != "" {
+		return strings.EqualFold(l.SubscriptionID, r.Sub)
+	}
+	return l.OrderID != "" && strings.EqualFold(l.OrderID, r.Order)
+}
