@@ -317,3 +317,26 @@ func TestK1_ARejectQuotesTheCreditBeforeTaxWhileTheRateIsMissing(t *testing.T) {
 		t.Errorf("message %q, want it to end %q", rej.FullMessage(), want)
 	}
 }
+
+// K1: a cancellation dated after the subscription expired finds no term to
+// cancel, whatever the window. With a window at least a term long
+// (--cancel-window-days 400) the date passed the window check and the
+// reject was nil: every post panicked (exit 2) on this one record.
+func TestK1_ACancellationAfterExpiryIsRejectedUnderAWideWindow(t *testing.T) {
+	b := testBook(t)
+	b.Window = 400
+	raw := order("W1", "US1", "2025-03-01", "SQL-SUB", "P1Y", "annual", "1", "WS1")
+	raw.AutoRenew = "false"
+	o := addOrder(t, b, raw)
+	addCancel(t, b, cancelOf("W1", "2026-03-10"))
+	res := b.Schedule(o, asOf("2026-03-31"))
+	rej := wantVerdict(t, res, "K1")
+	if !strings.Contains(rej.Message, "ended on 2026-03-01") || rej.Support == nil || rej.Support.GrossCredit != 0 {
+		t.Errorf("K1 reject %q support %+v, want the end date named and no credit", rej.Message, rej.Support)
+	}
+	// The order's one annual charge (1,200.00 + 10%) and nothing else.
+	wantCharge(t, res, "W1/1/T0/I0", ChargeNew, "2025-03-01", "2026-02-28", amounts{120000, 12000, 132000})
+	if got := keys(res); len(got) != 1 {
+		t.Errorf("keys %v, want the order's charge only", got)
+	}
+}

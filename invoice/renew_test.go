@@ -1,6 +1,8 @@
 package invoice
 
 import (
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -215,5 +217,103 @@ func TestV2_ARenewRejectedForItsPlanLeavesEachTermOnce(t *testing.T) {
 	wantVerdict(t, res, "V2")
 	if got := keys(res); strings.Join(got, " ") != "O1/1/T0/I0 O1/1/T1/I0" {
 		t.Errorf("charges %v, want each term's one instalment once", got)
+	}
+}
+
+// R3: a legacy one_time plan renews as annual on P1Y and triennial on P3Y —
+// on the renewed term when a renew record changes it. Before, the plan was
+// mapped from the old term: P3Y → P1Y got "triennial" and its renew record
+// was rejected (the line renewed for three more years at 3,300.00), and
+// P1Y → P3Y billed three annual instalments of 1,100.00.
+func TestR3_LegacyOneTimeRenewsAsThePlanOfTheNewTerm(t *testing.T) {
+	t.Run("P3Y renewed onto P1Y is annual", func(t *testing.T) {
+		b := testBook(t)
+		raw := order("L1", "US1", "2021-11-01", "SQL-SUB", "P3Y", "one_time", "1", "LS1")
+		raw.AutoRenew = "true"
+		o := addOrder(t, b, raw)
+		r := renewal("LS1", ActionRenew, "2024-10-01")
+		r.Term = "P1Y"
+		addRenewal(t, b, r, 2)
+		res := b.Schedule(o, asOf("2024-11-30"))
+		for _, v := range res.Verdicts {
+			if v.Reject != nil {
+				t.Errorf("renew record judged %s: %s", v.Reject.Rule, v.Reject.Message)
+			}
+		}
+		// SQL-SUB P1Y USD 1,200.00 a year, one annual instalment; US tax 10%.
+		c := wantCharge(t, res, "L1/1/T1/I0", ChargeRenew, "2024-11-01", "2025-10-31", amounts{120000, 12000, 132000})
+		if c.Src.File != "renewals.csv" || c.Src.Line != 2 {
+			t.Errorf("renewal's source %s:%d, want the renew record renewals.csv:2", c.Src.File, c.Src.Line)
+		}
+	})
+	t.Run("P1Y renewed onto P3Y is triennial", func(t *testing.T) {
+		b := testBook(t)
+		raw := order("L2", "US1", "2021-11-01", "SQL-SUB", "P1Y", "one_time", "1", "LS2")
+		raw.AutoRenew = "true"
+		o := addOrder(t, b, raw)
+		r := renewal("LS2", ActionRenew, "2022-10-01")
+		r.Term = "P3Y"
+		addRenewal(t, b, r, 2)
+		res := b.Schedule(o, asOf("2024-11-30"))
+		// SQL-SUB P3Y USD 3,300.00 for the term, one triennial instalment.
+		wantCharge(t, res, "L2/1/T1/I0", ChargeRenew, "2022-11-01", "2025-10-31", amounts{330000, 33000, 363000})
+		if got := keys(res); len(got) != 2 {
+			t.Errorf("keys %v, want the order's charge and one triennial renewal", got)
+		}
+	})
+}
+
+// V1/R3: a renew record naming a term the SKU has in no currency and on no
+// date is an unknown term, rejected like an order's, and the renewal is
+// decided without it. It held the renewal for good before (R3, "no price in
+// effect"): the subscription neither renewed nor expired.
+func TestV1_ARenewRecordWithATermTheSKUNeverHadIsRejected(t *testing.T) {
+	b := testBook(t)
+	// RDS-CAL has P1Y only; auto-renew is on by default for a 2025 order.
+	o := addOrder(t, b, order("U1", "US1", "2025-03-01", "RDS-CAL", "P1Y", "monthly", "1", "U1S"))
+	r := renewal("U1S", ActionRenew, "2026-02-01")
+	r.Term = "P3Y"
+	addRenewal(t, b, r, 2)
+	res := b.Schedule(o, asOf("2026-04-30"))
+	rej := wantVerdict(t, res, "V1")
+	if rej.Held || !strings.Contains(rej.Message, `unknown term "P3Y"`) {
+		t.Errorf("V1 verdict %+v, want a reject naming the unknown term", rej)
+	}
+	for _, v := range res.Verdicts {
+		if v.Reject != nil && v.Reject.Held {
+			t.Errorf("held: %s %s", v.Reject.Rule, v.Reject.Message)
+		}
+	}
+	// Auto-renewed on P1Y monthly at the 120.00 row in effect on 2026-03-01:
+	// 120.00 / 12 = 10.00 a month, US tax 1.00.
+	wantCharge(t, res, "U1/1/T1/I0", ChargeRenew, "2026-03-01", "2026-03-31", amounts{1000, 100, 1100})
+	wantCharge(t, res, "U1/1/T1/I1", ChargeCycle, "2026-04-01", "2026-04-30", amounts{1000, 100, 1100})
+}
+
+// R3 with C4: a renewal held for a price is reported as held even while the
+// customer's country has no tax rate. The C4 holds replaced every other
+// hold before, and the renew record, which has no charge, went unlisted.
+func TestR3_ARenewalHeldForAPriceIsListedWhileTheRateIsMissing(t *testing.T) {
+	b := testBook(t)
+	if _, rej := b.AddPrice(RawCatalog{"GAP", "Gap SKU", "subscription", "Microsoft", "P1Y", "annual", "EUR", "100.00", "2020-01-01", "2026-06-30"}, Source{File: "catalog.csv", Line: 99}); rej != nil {
+		t.Fatal(rej)
+	}
+	// FR1 is in FR, which the taxes file does not list.
+	o := addOrder(t, b, order("G1", "FR1", "2025-08-01", "GAP", "P1Y", "annual", "1", "GS1"))
+	r := renewal("GS1", ActionRenew, "2026-07-01")
+	r.Quantity = "2"
+	addRenewal(t, b, r, 7)
+	res := b.Schedule(o, asOf("2026-09-30"))
+	got := map[string]string{}
+	for _, v := range res.Verdicts {
+		if v.Reject == nil || !v.Reject.Held {
+			t.Errorf("verdict %+v, want holds only", v)
+			continue
+		}
+		got[fmt.Sprintf("%s:%d", v.Src.File, v.Src.Line)] = v.Reject.Rule
+	}
+	want := map[string]string{o.Src.File + ":" + fmt.Sprint(o.Src.Line): "C4", "renewals.csv:7": "R3"}
+	if !maps.Equal(got, want) {
+		t.Errorf("holds %v, want %v", got, want)
 	}
 }

@@ -121,11 +121,18 @@ func (b *Book) Schedule(o *Order, env Env) Result {
 	return res
 }
 
-// holdForTax turns the charges into C4 holds: one per source record.
+// holdForTax turns the charges into C4 holds: one per source record. A
+// record held for another reason and without charges keeps its hold (a
+// renew record whose renewal waits for a price, R3: it went unlisted
+// before); one with charges is held for the rate.
 func holdForTax(res Result, o *Order, cust Customer) Result {
+	charged := map[Source]bool{}
+	for _, c := range res.Charges {
+		charged[c.Src] = true
+	}
 	out := Result{}
 	for _, v := range res.Verdicts {
-		if v.Reject != nil && !v.Reject.Held {
+		if v.Reject != nil && (!v.Reject.Held || !charged[v.Src]) {
 			out.Verdicts = append(out.Verdicts, v)
 		}
 	}
@@ -223,8 +230,12 @@ func (b *Book) window(c *Cancellation, start Date, o *Order, cust Customer, gros
 	if days >= 0 && days <= b.Window {
 		return nil
 	}
-	r := reject("K1", "cancelled_at", c.Date.String(),
-		"cancellation on %s is outside the %d-day window of the purchase or renewal on %s (%d days)", c.Date, b.Window, start, days)
+	return k1(c, o, cust, grossCredit, "cancellation on %s is outside the %d-day window of the purchase or renewal on %s (%d days)", c.Date, b.Window, start, days)
+}
+
+// k1 is a K1 reject of cancellation c with what a support request needs.
+func k1(c *Cancellation, o *Order, cust Customer, grossCredit int64, format string, args ...any) *Reject {
+	r := reject("K1", "cancelled_at", c.Date.String(), format, args...)
 	r.Support = &Support{CustomerID: cust.ID, Domain: cust.Domain, OrderID: o.OrderID, SubscriptionID: o.SubscriptionID,
 		Reason: c.Reason, Currency: cust.Currency, GrossCredit: grossCredit}
 	return r
@@ -283,7 +294,14 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 		case cancelTerm < 0 && cancel.Date < o.Date:
 			rej = b.window(cancel, o.Date, o, cust, 0)
 		case cancelTerm < 0 && ended != NoDate && cancel.Date >= ended:
-			rej = b.window(cancel, terms[len(terms)-1].start, o, cust, 0)
+			last := terms[len(terms)-1].start
+			if rej = b.window(cancel, last, o, cust, 0); rej == nil {
+				// A window at least a term long (--cancel-window-days 365)
+				// lets the date pass, but no term is left to cancel (a nil
+				// reject here panicked every post before).
+				rej = k1(cancel, o, cust, 0, "cancellation on %s finds no term to cancel (%d days after the purchase or renewal on %s)",
+					cancel.Date, int(cancel.Date-last), last)
+			}
 			rej.Message += fmt.Sprintf("; the subscription ended on %s", ended)
 		case cancelTerm < 0:
 			// The term it falls in is held (no renewal price yet): wait with it.
@@ -537,10 +555,6 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			return terms, T, verdicts
 		}
 		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src}
-		if next.plan == PlanOneTime {
-			// R3: a legacy one_time plan renews as annual on P1Y, triennial on P3Y.
-			next.plan = map[string]string{TermP1Y: PlanAnnual, TermP3Y: PlanTriennial}[next.term]
-		}
 		for _, r := range applied {
 			if r.Term != "" {
 				next.term = r.Term
@@ -553,6 +567,13 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			}
 			next.src = r.Src
 		}
+		if next.plan == PlanOneTime {
+			// R3: a legacy one_time plan renews as annual on P1Y, triennial
+			// on P3Y — the renewed term's, once a renew record changed it
+			// (mapped from the old term before, a P3Y line renewed onto P1Y
+			// was given "triennial" and its renew record rejected).
+			next.plan = map[string]string{TermP1Y: PlanAnnual, TermP3Y: PlanTriennial}[next.term]
+		}
 		// redecide rejects renew record r and decides term end T again
 		// without it: cur is walked again, so it leaves terms until then
 		// (it was appended twice, and its charges computed twice, before).
@@ -562,6 +583,21 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 				action: ActionRenew, after: NoDate})
 			records = removeRenewal(records, r)
 			terms = terms[:len(terms)-1]
+		}
+		if skuTerms := b.Ref.Catalog.Terms(o.SKU); next.term != cur.term && !contains(skuTerms, next.term) {
+			// V1: a renew record asked for a term the SKU has in no currency
+			// and on no date, an unknown term as on an order. It was held
+			// (R3, "no price in effect") for good before, the subscription
+			// neither renewing nor expiring.
+			var r *Renewal
+			for _, a := range applied {
+				if a.Term != "" {
+					r = a
+				}
+			}
+			redecide(r, reject("V1", "term", next.term, "unknown term %q for SKU %q in the renewal of %s: the catalog lists %s",
+				next.term, o.SKU, o.SubscriptionID, quoteList(skuTerms)))
+			continue
 		}
 		if _, ok := periodMonths(next.plan, next.term); !ok {
 			// The renew record asked for a plan the new term cannot have.
