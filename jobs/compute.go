@@ -318,6 +318,9 @@ func eachPlan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar, fn f
 		if err != nil {
 			return err
 		}
+		if err := d.hook("post:planned"); err != nil {
+			return err
+		}
 		if err := fn(p); err != nil {
 			return err
 		}

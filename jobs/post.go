@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -233,6 +234,14 @@ func postEachPlan(ctx context.Context, d Deps, runID string, asOf invoice.Date, 
 	done := make(chan error, 1)
 	go func() {
 		defer close(plans)
+		// A panic here (a bug in the rules) would kill the process with
+		// Go's exit code 2, "bad usage" to a timer: it fails the run
+		// instead, which rolls back whole, and names itself.
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("internal error computing the charges (a bug; the run is rolled back): %v\n%s", r, debug.Stack())
+			}
+		}()
 		done <- eachPlan(pctx, d, asOf, cal, func(p *plan) error {
 			select {
 			case plans <- p:

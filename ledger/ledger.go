@@ -279,9 +279,12 @@ func (l *Ledger) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return l.wrap(err)
 	}
+	// Rolled back before the connection closes, also when fn panics (the
+	// close waited for the open transaction for ever: a hang, not a failure).
+	// After a commit it is a no-op.
+	defer stx.Rollback()
 	tx := &Tx{reader: reader{q: stx, d: l.d}, tx: stx, conn: conn, l: l}
 	if err := fn(tx); err != nil {
-		stx.Rollback()
 		return l.wrap(err)
 	}
 	if err := stx.Commit(); err != nil {

@@ -135,3 +135,43 @@ func firstDiff(got, want []string) string {
 	}
 	return ""
 }
+
+// TestE2E_APanicFailsTheRunAndRollsBack: a panic (a bug in the rules) while
+// the charges are computed, on the goroutine that reads and plans the pages,
+// or while the post writes, on the main one, ends the run with exit 1 and a
+// message, not Go's exit 2 ("bad usage" to a timer, as a cancellation under
+// a year-long window did before the ninth session). Nothing it did stays,
+// and the next run posts what an uninterrupted one does.
+func TestE2E_APanicFailsTheRunAndRollsBack(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		kind := "postgres"
+		if strings.HasPrefix(url, "sqlite:") {
+			kind = "sqlite"
+		}
+		ref := ledgertest.URL(t, kind)
+		wantCode(t, cspbill(t, nil, "ingest", "--inbox", inbox1, "--db="+ref), 3, "ingest")
+		wantCode(t, cspbill(t, nil, "post", "--as-of", "2026-10-15", "--db="+ref), 3, "post")
+		want := ledgerContent(t, ref)
+		if len(want) == 0 {
+			t.Fatal("the fixtures post nothing: the test would prove nothing")
+		}
+		for _, point := range []string{"post:planned", "post:posted"} {
+			t.Run(point, func(t *testing.T) {
+				db := "--db=" + ledgertest.URL(t, kind)
+				wantCode(t, cspbill(t, nil, "ingest", "--inbox", inbox1, db), 3, "ingest")
+				r := cspbill(t, []string{"CSPBILL_TEST_PANIC_AT=" + point}, "post", "--as-of", "2026-10-15", db)
+				wantCode(t, r, 1, "post panicking at "+point)
+				if !strings.Contains(r.stderr, "internal error") || !strings.Contains(r.stderr, "test panic at "+point) {
+					t.Errorf("stderr does not say what happened:\n%s", r.stderr)
+				}
+				if got := ledgerContent(t, strings.TrimPrefix(db, "--db=")); len(got) != 0 {
+					t.Fatalf("the failed post left %d transactions", len(got))
+				}
+				wantCode(t, cspbill(t, nil, "post", "--as-of", "2026-10-15", db), 3, "post again")
+				if got := ledgerContent(t, strings.TrimPrefix(db, "--db=")); !slices.Equal(got, want) {
+					t.Fatalf("after the panic and a re-run the ledger differs: %d transactions against %d%s", len(got), len(want), firstDiff(got, want))
+				}
+			})
+		}
+	})
+}

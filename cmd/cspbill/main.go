@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -117,7 +118,16 @@ func commandFirst(args []string) []string {
 	return append(out, args[i+1:]...)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	// A panic (a bug) would end the process with Go's exit code 2, which
+	// says "bad usage" to a timer: it is a failure (1), said as one, once
+	// the deferred rollbacks and unlocks have run on the way up.
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "cspbill: internal error (a bug; what the run had not committed is rolled back): %v\n%s", r, debug.Stack())
+			code = exitFailed
+		}
+	}()
 	args = commandFirst(args)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -354,15 +364,19 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 // point of a job (CSPBILL_TEST_CRASH_AT=post:posted, close:before-publish, …;
 // jobs.Deps.Hook lists them): no deferred function runs, no transaction
 // commits, as in a power cut.
+// CSPBILL_TEST_PANIC_AT=point panics there instead, as a bug would.
 func crashHook() func(string) error {
-	at := os.Getenv("CSPBILL_TEST_CRASH_AT")
-	if at == "" {
+	at, panicAt := os.Getenv("CSPBILL_TEST_CRASH_AT"), os.Getenv("CSPBILL_TEST_PANIC_AT")
+	if at == "" && panicAt == "" {
 		return nil
 	}
 	return func(point string) error {
 		if point == at {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {} // SIGKILL cannot be caught; wait for it
+		}
+		if point == panicAt {
+			panic("test panic at " + point)
 		}
 		return nil
 	}
