@@ -138,3 +138,27 @@ func TestC4_TaxExclusiveInclusiveAndHeld(t *testing.T) {
 		t.Fatalf("split -123.45: %d %d %d", n, x, g)
 	}
 }
+
+// C1 with a locked price whose catalog row in effect a later row ended: the
+// line is described by the latest row of its own SKU, term and currency,
+// never by a row of another currency (a map's order chose before).
+func TestC1_ALockedTermIsDescribedByItsOwnCurrencysRow(t *testing.T) {
+	for range 20 { // the map's order varied from run to run
+		b := testBook(t)
+		o := addOrder(t, b, order("D1", "US1", "2026-05-01", "SQL-SUB", "P1Y", "annual", "1", "DS1"))
+		for i, row := range []RawCatalog{
+			{"SQL-SUB", "SQL Server Std (EUR name)", "subscription", "Microsoft", "P1Y", "annual", "EUR", "1000.00", "2020-01-01", ""},
+			{"SQL-SUB", "SQL Server Std (promo)", "subscription", "Microsoft", "P1Y", "annual", "USD", "900.00", "2026-04-01", "2026-04-15"},
+		} {
+			if _, rej := b.AddPrice(row, Source{File: "catalog-2.csv", Line: i + 2}); rej != nil {
+				t.Fatal(rej)
+			}
+		}
+		env := asOf("2026-05-31")
+		env.LockedPrice = func(k string) (decimal.Decimal, bool) { return decimal.RequireFromString("1200.00"), k == "D1/1/T0" }
+		c := wantCharge(t, b.Schedule(o, env), "D1/1/T0/I0", ChargeNew, "2026-05-01", "2027-04-30", amounts{120000, 12000, 132000})
+		if c.Description != "SQL Server Std (promo)" {
+			t.Fatalf("description %q, want the latest USD row's name", c.Description)
+		}
+	}
+}

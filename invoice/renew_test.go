@@ -317,3 +317,30 @@ func TestR3_ARenewalHeldForAPriceIsListedWhileTheRateIsMissing(t *testing.T) {
 		t.Errorf("holds %v, want %v", got, want)
 	}
 }
+
+// V1: a subscription purchase accepted while priced, whose price a later
+// catalog row ended before the order date, is held as a purchase waiting
+// for a price — V1, as a perpetual line is — not as a renewal (R3) of a
+// subscription never billed. It was "R3 … renewal of subscription S1" before.
+func TestV1_APurchaseWhosePriceEndedIsHeldAsAPurchase(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("N1", "US1", "2026-10-20", "SQL-SUB", "P1Y", "annual", "1", "NS1"))
+	// A promotion row from 2026-10-15 to 2026-10-16: on 2026-10-20 no row is in effect.
+	if _, rej := b.AddPrice(RawCatalog{"SQL-SUB", "SQL Server 2022 Standard", "subscription", "Microsoft", "P1Y", "annual", "USD", "999.00", "2026-10-15", "2026-10-16"}, Source{File: "catalog-2.csv", Line: 2}); rej != nil {
+		t.Fatal(rej)
+	}
+	res := b.Schedule(o, asOf("2026-10-31"))
+	if len(res.Charges) != 0 || len(res.Verdicts) != 1 {
+		t.Fatalf("charges %v verdicts %+v, want one hold and nothing charged", keys(res), res.Verdicts)
+	}
+	v := res.Verdicts[0]
+	want := `no catalog price in effect for SKU "SQL-SUB" term P1Y in USD on 2026-10-20 any more; the line waits for one`
+	if v.Kind != "order" || v.Key != "N1/1" || v.Reject.Rule != "V1" || !v.Reject.Held || v.Reject.Message != want || v.Reject.Due != MustDate("2026-10-20") {
+		t.Errorf("verdict %s %s %+v, want the order held V1: %s", v.Kind, v.Key, v.Reject, want)
+	}
+	// The price back from 2026-10-17 at 1,100.00: charged as the new purchase.
+	if _, rej := b.AddPrice(RawCatalog{"SQL-SUB", "SQL Server 2022 Standard", "subscription", "Microsoft", "P1Y", "annual", "USD", "1100.00", "2026-10-17", ""}, Source{File: "catalog-3.csv", Line: 2}); rej != nil {
+		t.Fatal(rej)
+	}
+	wantCharge(t, b.Schedule(o, asOf("2026-10-31")), "N1/1/T0/I0", ChargeNew, "2026-10-20", "2027-10-19", amounts{110000, 11000, 121000})
+}

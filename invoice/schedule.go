@@ -161,7 +161,7 @@ func (b *Book) priceFor(termKey, sku, termName string, cur Currency, day Date, e
 	if env.LockedPrice != nil {
 		if locked, ok2 := env.LockedPrice(termKey); ok2 {
 			if !ok {
-				p = Price{SKU: sku, Term: termName, Currency: cur, ProductName: b.productName(sku)}
+				p = Price{SKU: sku, Term: termName, Currency: cur, ProductName: b.productName(sku, termName, cur)}
 			}
 			return p, locked, true
 		}
@@ -169,12 +169,14 @@ func (b *Book) priceFor(termKey, sku, termName string, cur Currency, day Date, e
 	return p, p.UnitPrice, ok
 }
 
-// productName finds a description for a SKU whose current row is gone.
-func (b *Book) productName(sku string) string {
-	for k, rows := range b.Ref.Catalog.prices {
-		if k.sku == sku && len(rows) > 0 {
-			return rows[len(rows)-1].ProductName
-		}
+// productName describes a locked term whose catalog row in effect is gone
+// (a later row ended it): the latest row of the same SKU, term and currency.
+// It took the latest row of whichever of the SKU's (term, currency) keys a
+// map gave first before, so a SKU named differently in two currencies could
+// be described either way.
+func (b *Book) productName(sku, term string, cur Currency) string {
+	if rows := b.Ref.Catalog.prices[priceKey{sku, term, cur.Code}]; len(rows) > 0 {
+		return rows[len(rows)-1].ProductName
 	}
 	return sku
 }
@@ -459,12 +461,17 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 		price, unit, ok := b.priceFor(termKey, o.SKU, cur.term, cust.Currency, cur.start, env)
 		if !ok {
 			kind, key := "renewal", o.SubscriptionID
-			if cur.index == 0 {
-				kind, key = "order", o.Key()
-			}
 			rej := held("R3", "effective_at", cur.start.String(),
 				"renewal of subscription %s on %s held: no catalog price in effect for SKU %q term %s in %s; it renews when the catalog provides one",
 				o.SubscriptionID, cur.start, o.SKU, cur.term, cust.Currency.Code)
+			if cur.index == 0 {
+				// The purchase itself, accepted when priced, whose price a
+				// later catalog row ended: held as a perpetual line is (V1),
+				// not called a renewal (R3) that does not exist.
+				kind, key = "order", o.Key()
+				rej = held("V1", "order_date", o.Date.String(),
+					"no catalog price in effect for SKU %q term %s in %s on %s any more; the line waits for one", o.SKU, cur.term, cust.Currency.Code, o.Date)
+			}
 			rej.Due = cur.start
 			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: cur.src, Kind: kind, Key: key, Reject: rej}, after: cur.start})
 			return terms, NoDate, verdicts

@@ -746,3 +746,53 @@ func TestR3_AHeldRenewalPricedSinceIsNotListedBeforeItsDay(t *testing.T) {
 		}
 	})
 }
+
+// TestV1_APurchaseHeldForAPricePricedSinceIsNotListedBeforeItsDay: a later
+// catalog row ended the prices in effect on two purchases' day (a
+// subscription and a perpetual line dated 10 September); a post through
+// December held them (V1, waiting for a price); the prices came back. The
+// close of July no longer lists them as held, and September's bills them as
+// new purchases at the new prices. The subscription was held as a renewal
+// (R3) that did not exist before the ninth session, the perpetual line
+// listed as held until a run reached its day.
+func TestV1_APurchaseHeldForAPricePricedSinceIsNotListedBeforeItsDay(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
+		mustIngest(t, d, resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
+			"catalog.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,\n" +
+				"P,Perp,perpetual,Pub,none,one_time,USD,40.00,2020-01-01,\n",
+			"taxes.csv":  "country,rate\nUS,0.10\n",
+			"orders.csv": resendOrdersHeader + "O-1,1,2026-09-10,C1,S,P1Y,annual,1,S1,\nO-2,1,2026-09-10,C1,P,none,one_time,1,,\n",
+		}))
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out})
+		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-2.csv": catalogHeader +
+			"S,Sub,subscription,Pub,P1Y,annual,USD,90.00,2026-09-01,2026-09-05\nP,Perp,perpetual,Pub,none,one_time,USD,30.00,2026-09-01,2026-09-05\n"}))
+		if s, err := Post(ctx, d, invoice.MustDate("2026-12-22"), false); err != nil || s.Held != 2 {
+			t.Fatalf("post: %+v, %v; want both purchases held (V1)", s, err)
+		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-07"), Out: out})
+		want := "file,line,record_key,rule,message\n" +
+			`orders.csv,2,O-1/1,V1,"held: no catalog price in effect for SKU ""S"" term P1Y in USD on 2026-09-10 any more; the line waits for one"` + "\n" +
+			`orders.csv,3,O-2/1,V1,"held: no catalog price in effect for SKU ""P"" in USD on 2026-09-10 any more; the line waits for one"` + "\n"
+		if got := resendOut(t, out, "2026-07", "rejects.csv"); got != want {
+			t.Errorf("July rejects.csv:\n%s\nwant:\n%s", got, want)
+		}
+		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-3.csv": catalogHeader +
+			"S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-09-06,\nP,Perp,perpetual,Pub,none,one_time,USD,50.00,2026-09-06,\n"}))
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-08"), Out: out})
+		if got := resendOut(t, out, "2026-08", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
+			t.Errorf("August rejects.csv lists:\n%s", got)
+		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-09"), Out: out})
+		// 120.00 + 10% and 50.00 + 10%, by charge_start then order_id.
+		wantLines := "INV-2026-09-000001,C1,USD,new,O-1,1,S1,S,Sub,2026-09-10,2027-09-09,1,120.00,12.00,132.00,orders.csv:2,\n" +
+			"INV-2026-09-000001,C1,USD,new,O-2,1,,P,Perp,2026-09-10,,1,50.00,5.00,55.00,orders.csv:3,\n"
+		if lines := resendOut(t, out, "2026-09", "invoice-lines.csv"); !strings.HasSuffix(lines, "credited_invoice\n"+wantLines) {
+			t.Errorf("September lines:\n%s\nwant:\n%s", lines, wantLines)
+		}
+	})
+}

@@ -526,13 +526,14 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 		json.Unmarshal([]byte(cur.support), &h)
 		// A hold is released by a run through the day it was found on or
 		// later (an earlier day may not reach what held it), or through the
-		// day it waits for (Due: a renewal held for a price, by any run
-		// that reaches the renewal, which judges it again). A tax hold
+		// day it waits for (Due: a renewal (R3) or a purchase (V1) held for
+		// a price, by any run that reaches it, which judges it again, and
+		// by one that does not once the catalog prices it). A tax hold
 		// (C4) waits for a rate, not a day: once the customer's country has
 		// one, it is released by any run, so a close of an earlier month
 		// that bills its charges no longer lists it as held.
 		if asOf.String() >= h.AsOf || h.Due != "" && asOf.String() >= h.Due || cur.rule == "C4" && pg.rated(id) ||
-			cur.rule == "R3" && h.Due != "" && pg.priced(id, h.Due, posted) {
+			(cur.rule == "R3" || cur.rule == "V1") && h.Due != "" && pg.priced(id, h.Due, posted) {
 			p.status[id] = statusChange{status: ledger.Accepted}
 		}
 	}
