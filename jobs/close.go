@@ -96,7 +96,9 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 			if err := closeMonth(ctx, d, runID, m, m == opt.Period, cal, s); err != nil {
 				return err
 			}
-			cal.lastClosed = m
+			if cal, err = loadCalendar(ctx, d.Ledger); err != nil { // m closed, the cutover recorded
+				return err
+			}
 			s.Periods = append(s.Periods, m.String())
 			log.Info("period closed", "period", m.String())
 			if err := writeMonth(ctx, d, runID, m, opt, first, s); err != nil {
@@ -124,6 +126,9 @@ func closeMonth(ctx context.Context, d Deps, runID string, m invoice.Month, last
 			// the cutover was known, stay there: those months are never closed,
 			// so they are on no invoice (P2) and the ledger stays append-only.
 			if err := tx.SetBillFrom(ctx, cal.billFrom.String()); err != nil {
+				return err
+			}
+			if err := tx.SetCutoverRecord(ctx); err != nil {
 				return err
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -793,6 +795,73 @@ func TestV1_APurchaseHeldForAPricePricedSinceIsNotListedBeforeItsDay(t *testing.
 			"INV-2026-09-000001,C1,USD,new,O-2,1,,P,Perp,2026-09-10,,1,50.00,5.00,55.00,orders.csv:3,\n"
 		if lines := resendOut(t, out, "2026-09", "invoice-lines.csv"); !strings.HasSuffix(lines, "credited_invoice\n"+wantLines) {
 			t.Errorf("September lines:\n%s\nwant:\n%s", lines, wantLines)
+		}
+	})
+}
+
+// TestP2_AHeldChargeFromBeforeTheCutoverStaysOffTheInvoices: C2 (IE) has no
+// tax rate at the first close (October, the cutover), so its July
+// subscription's instalments are held (C4). When the rate arrives, the
+// instalments dated before the cutover were the system before's to bill:
+// they are recorded on no invoice, as C1's (DE) were at the first close;
+// October's, in the closed month, and November's go on November's invoice.
+// Until the ninth session all five were billed in November (found by two
+// black-box audits). A record that arrives after the first close is still
+// billed in the first open month (P2): O-3, with the cancellation that
+// waited for it (K6) since before the first close.
+func TestP2_AHeldChargeFromBeforeTheCutoverStaysOffTheInvoices(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		l, d := resendLedger(t, url)
+		const catalog = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
+			"RDS,RDS CAL,subscription,Microsoft,P1Y,monthly,EUR,120.00,2020-01-01,\n"
+		mustIngest(t, d, resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,Known,known.example,DE,EUR\nC2,Missing,missing.example,IE,EUR\n",
+			"catalog.csv":   catalog,
+			"taxes.csv":     "country,rate\nDE,0.19\n",
+			"orders.csv":    resendOrdersHeader + "O1,1,2026-07-10,C1,RDS,P1Y,monthly,1,S1,\nO2,1,2026-07-10,C2,RDS,P1Y,monthly,1,S2,\n",
+			"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\n" +
+				"O-3,1,2026-08-12,ops@partner,admin_agent,duplicate\n",
+		}))
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-10"), Out: out})
+		mustIngest(t, d, resendInbox(t, map[string]string{
+			"taxes-2.csv":  "country,rate\nIE,0.20\n",
+			"orders-2.csv": resendOrdersHeader + "O-3,1,2026-07-20,C1,RDS,P1Y,monthly,1,S3,\n",
+		}))
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-11"), Out: out})
+
+		// Monthly instalments of 120.00 ÷ 12 = 10.00; DE tax 1.90, IE 2.00.
+		// O-3 is cancelled on 2026-08-12 in its first instalment
+		// (2026-07-20..08-19, 31 days): 8 unused days, round(10.00 × 8 ÷ 31)
+		// = 2.58 credited, tax round(2.58 × 0.19) = 0.49.
+		want := "invoice_number,customer_id,currency,charge_type,order_id,line_no,subscription_id,sku_id,description,charge_start,charge_end,quantity,net,tax,gross,source,credited_invoice\n" +
+			"INV-2026-11-000001,C1,EUR,new,O-3,1,S3,RDS,RDS CAL,2026-07-20,2026-08-19,1,10.00,1.90,11.90,orders-2.csv:2,\n" +
+			"INV-2026-11-000001,C1,EUR,cancelImmediate,O-3,1,S3,RDS,RDS CAL,2026-08-12,2026-08-19,1,-2.58,-0.49,-3.07,cancellations.csv:2,INV-2026-11-000001\n" +
+			"INV-2026-11-000001,C1,EUR,cycleCharge,O1,1,S1,RDS,RDS CAL,2026-11-10,2026-12-09,1,10.00,1.90,11.90,orders.csv:2,\n" +
+			"INV-2026-11-000002,C2,EUR,cycleCharge,O2,1,S2,RDS,RDS CAL,2026-10-10,2026-11-09,1,10.00,2.00,12.00,orders.csv:3,\n" +
+			"INV-2026-11-000002,C2,EUR,cycleCharge,O2,1,S2,RDS,RDS CAL,2026-11-10,2026-12-09,1,10.00,2.00,12.00,orders.csv:3,\n"
+		if got := resendOut(t, out, "2026-11", "invoice-lines.csv"); got != want {
+			t.Errorf("November lines:\n%s\nwant:\n%s", got, want)
+		}
+		// Recorded, on no invoice: O2's July to September instalments in
+		// their own months, as O1's.
+		var offInvoice []string
+		for p, err := range l.Posted(ctx) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Invoiced || p.Period < "2026-10" {
+				offInvoice = append(offInvoice, fmt.Sprintf("%s %s %v", p.Key, p.Period, p.Invoiced))
+			}
+		}
+		sort.Strings(offInvoice)
+		wantOff := []string{
+			"O1/1/T0/I0 2026-07 false", "O1/1/T0/I1 2026-08 false", "O1/1/T0/I2 2026-09 false",
+			"O2/1/T0/I0 2026-07 false", "O2/1/T0/I1 2026-08 false", "O2/1/T0/I2 2026-09 false",
+		}
+		if !slices.Equal(offInvoice, wantOff) {
+			t.Errorf("off-invoice transactions %q, want %q", offInvoice, wantOff)
 		}
 	})
 }

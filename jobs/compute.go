@@ -485,7 +485,10 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 				}
 				continue
 			}
-			period, invoiced := cal.place(c.Date)
+			// The later to arrive of the charge's record and its order
+			// line's: a credit from a cancellation that waited for its order
+			// (K6) arrived, in effect, with the order.
+			period, invoiced := cal.place(c.Date, max(c.Src.ID, o.Src.ID))
 			p.txns = append(p.txns, toTxn(c, cust, period, invoiced))
 			// Checked and hashed here, while the database writes the last
 			// page, rather than on the posting path.

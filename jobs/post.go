@@ -16,6 +16,9 @@ import (
 type calendar struct {
 	billFrom   invoice.Month // 0 until the first close sets the cutover
 	lastClosed invoice.Month // 0 while no period is closed
+	// cutoverRecord is the last source record that arrived before the
+	// first close (0 before it).
+	cutoverRecord int64
 }
 
 func loadCalendar(ctx context.Context, l *ledger.Ledger) (calendar, error) {
@@ -28,6 +31,9 @@ func loadCalendar(ctx context.Context, l *ledger.Ledger) (calendar, error) {
 		if c.billFrom, err = invoice.ParseMonth(bf); err != nil {
 			return c, err
 		}
+	}
+	if c.cutoverRecord, err = l.CutoverRecord(ctx); err != nil {
+		return c, err
 	}
 	closed, err := l.ClosedPeriods(ctx)
 	if err != nil {
@@ -42,16 +48,24 @@ func loadCalendar(ctx context.Context, l *ledger.Ledger) (calendar, error) {
 }
 
 // place returns the period a charge dated day posts to and whether it is
-// invoiced. Before the first close, a charge dated before the cutover is
-// recorded on no invoice (P2); after it, anything dated in a closed month or
-// before the cutover goes to the first open month (P1, P2).
-func (c calendar) place(day invoice.Date) (invoice.Month, bool) {
+// invoiced; src is the id of the last of its records to arrive (its own and
+// its order line's). A charge dated before the cutover whose records arrived
+// before the first close is recorded on no invoice
+// (P2): before the first close, and after it when the record was held then
+// (C4 without a rate, R3 without a price) and is released later — until the
+// ninth session such a charge went to the first open month and was billed
+// twice. Otherwise, after the first close, anything dated in a closed month
+// or before the cutover goes to the first open month (P1, P2).
+func (c calendar) place(day invoice.Date, src int64) (invoice.Month, bool) {
 	m := day.Month()
 	if c.lastClosed == 0 {
 		if c.billFrom != 0 && m < c.billFrom {
 			return m, false
 		}
 		return m, true
+	}
+	if m < c.billFrom && src != 0 && src <= c.cutoverRecord {
+		return m, false
 	}
 	if first := c.lastClosed + 1; m < first {
 		return first, true

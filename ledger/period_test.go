@@ -436,3 +436,65 @@ func TestCloseQueriesFindThePeriodByIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestP2_TheCutoverRecordIsTheLastRecordBeforeTheFirstClose: the first
+// close records the last source record that arrived before it, once; a
+// ledger closed before migration 00013 gets the last record ingested by a
+// run that started before its first month was closed.
+func TestP2_TheCutoverRecordIsTheLastRecordBeforeTheFirstClose(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		kind := "postgres"
+		if strings.HasPrefix(url, "sqlite:") {
+			kind = "sqlite"
+		}
+		addRecords := func(l *ledger.Ledger, run string, n int) []ledger.SourceRecord {
+			recs := make([]ledger.SourceRecord, n)
+			for i := range recs {
+				recs[i] = ledger.SourceRecord{Kind: "orders", Key: fmt.Sprintf("%s-%d/1", run, i), Hash: "h", Raw: `{}`,
+					File: "orders.csv", Line: int64(i + 2), Status: ledger.Accepted, RunID: run}
+			}
+			if err := l.AddRecords(ctx, recs); err != nil {
+				t.Fatal(err)
+			}
+			return recs
+		}
+		t.Run("set at the first close", func(t *testing.T) {
+			l := openLedger(t, ledgertest.URL(t, kind))
+			if id, err := l.CutoverRecord(ctx); err != nil || id != 0 {
+				t.Fatalf("CutoverRecord before any close = %d, %v; want 0", id, err)
+			}
+			before := addRecords(l, startRun(t, l), 2)
+			if err := l.InTx(ctx, func(tx *ledger.Tx) error { return tx.SetCutoverRecord(ctx) }); err != nil {
+				t.Fatal(err)
+			}
+			addRecords(l, startRun(t, l), 1)
+			if err := l.InTx(ctx, func(tx *ledger.Tx) error { return tx.SetCutoverRecord(ctx) }); err != nil {
+				t.Fatal(err)
+			}
+			if id, err := l.CutoverRecord(ctx); err != nil || id != before[1].ID {
+				t.Errorf("CutoverRecord = %d, %v; want %d, the last record before the first close", id, err, before[1].ID)
+			}
+		})
+		t.Run("a ledger closed before migration 00013", func(t *testing.T) {
+			l := openLedger(t, ledgertest.URL(t, kind))
+			if err := ledger.MigrateDownTo(ctx, l, 12); err != nil {
+				t.Fatal(err)
+			}
+			before := addRecords(l, startRun(t, l), 2)
+			time.Sleep(2 * time.Millisecond)
+			closedAt := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+			if _, err := l.DB().ExecContext(ctx, l.DB().Rebind(`INSERT INTO periods (month, status, closed_at) VALUES ('2026-09', 'closed', ?)`), closedAt); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+			addRecords(l, startRun(t, l), 1)
+			if err := l.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if id, err := l.CutoverRecord(ctx); err != nil || id != before[1].ID {
+				t.Errorf("CutoverRecord after the migration = %d, %v; want %d", id, err, before[1].ID)
+			}
+		})
+	})
+}

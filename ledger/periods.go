@@ -63,6 +63,23 @@ func (r reader) BillFrom(ctx context.Context) (string, error) {
 	return m.String, err
 }
 
+// CutoverRecord returns the id of the last source record that arrived
+// before the ledger's first close (SPEC P2), 0 before it (and on a ledger
+// closed before migration 00013 whose records could not be dated).
+func (r reader) CutoverRecord(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	err := sqlxGet(ctx, r, &id, `SELECT cutover_record FROM settings WHERE id = 1`)
+	return id.Int64, err
+}
+
+// SetCutoverRecord records, at the first close, the last source record that
+// arrived before it. Once set it never changes.
+func (t *Tx) SetCutoverRecord(ctx context.Context) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE settings SET cutover_record = (SELECT COALESCE(MAX(id), 0) FROM source_records)
+		WHERE id = 1 AND cutover_record IS NULL`)
+	return err
+}
+
 // SetBillFrom sets the cutover month once. Setting the same month again does
 // nothing; another month is refused (ErrInvalid).
 func (l *Ledger) SetBillFrom(ctx context.Context, month string) error {
