@@ -90,6 +90,7 @@ type term struct {
 	unitPrice  decimal.Decimal
 	insts      []Instalment
 	src        Source // the order, or the renew record that renewed it
+	applied    []*Renewal // the renew records that shaped a renewal
 }
 
 // Schedule returns every charge and credit due for the order line through
@@ -365,11 +366,18 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 				// invoice existed: credited_invoice was empty, and filled in
 				// when the closed month was written again (P1).
 				if env.posted(key) {
-					res.Charges = append(res.Charges, Charge{
+					rev := Charge{
 						Key: key + "/reversal", Type: ChargeCancelImmediate, Date: in.Start, Start: in.Start, End: in.End - 1,
 						Quantity: t.quantity, Net: -net, Tax: -tax, Gross: -gross, Src: cancel.Src, CreditsKey: key,
 						TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o,
-					})
+					}
+					if pc, ok := env.charge(key); ok {
+						// Exactly what was billed (K7), whatever the rules
+						// give for it now.
+						rev.Quantity, rev.End = pc.Quantity, pc.End
+						rev.Net, rev.Tax, rev.Gross = -pc.Net, -(pc.Gross - pc.Net), -pc.Gross
+					}
+					res.Charges = append(res.Charges, rev)
 				}
 				continue
 			}
@@ -416,9 +424,44 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 		for _, v := range res.Verdicts {
 			judged[v.Src] = true
 		}
+		// A renewal already posted stands until reversed (as for R2 and
+		// R3's late records): the records that shaped it keep it as it
+		// was posted, so the K7 reversals negate what was billed. Rejected,
+		// they left the next run to recompute the renewal from the order:
+		// a reversal at the order's quantity, or a key that no longer
+		// matched and failed every later post (found by an audit).
+		protect := func(terms []term) {
+			for _, t := range terms {
+				if t.index > 0 && env.posted(fmt.Sprintf("%s/T%d/I0", o.Key(), t.index)) {
+					for _, r := range t.applied {
+						judged[r.Src] = true
+					}
+				}
+			}
+		}
+		protect(terms)
 		start := terms[cancelTerm].start
-		for _, r := range sortedRenewals(b.renewals[o.SubscriptionID]) {
-			if r.Action == ActionRenew && r.Date <= env.AsOf && (cancelTerm == 0 || r.Date > start) && !judged[r.Src] {
+		candidate := func(r *Renewal) bool {
+			return r.Action == ActionRenew && r.Date <= env.AsOf && (cancelTerm == 0 || r.Date > start) && !judged[r.Src]
+		}
+		records := sortedRenewals(b.renewals[o.SubscriptionID])
+		horizon := NoDate
+		for _, r := range records {
+			if candidate(r) {
+				// The term end it applies to is at most a P3Y term away.
+				horizon = max(horizon, r.Date.AddMonths(36))
+			}
+		}
+		if horizon > env.AsOf {
+			// A renewal a post placed ahead, past this run's day, may have
+			// used it: walk that far to see the terms it shaped.
+			far := env
+			far.AsOf = horizon
+			ahead, _, _ := b.walk(o, cust, far)
+			protect(ahead)
+		}
+		for _, r := range records {
+			if candidate(r) {
 				judged[r.Src] = true
 				res.Verdicts = append(res.Verdicts, noRenewal(r.Src))
 			}
@@ -561,7 +604,7 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			}
 			return terms, T, verdicts
 		}
-		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src}
+		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src, applied: applied}
 		for _, r := range applied {
 			if r.Term != "" {
 				next.term = r.Term

@@ -865,3 +865,92 @@ func TestP2_AHeldChargeFromBeforeTheCutoverStaysOffTheInvoices(t *testing.T) {
 		}
 	})
 }
+
+// k7Ledger ingests a US customer (7% tax), SUBA and SUBC (USD), an order
+// and renewals-file rows, for the K7 tests below.
+func k7Ledger(t *testing.T, url, orders, renewals string) (*ledger.Ledger, Deps) {
+	t.Helper()
+	l, d := resendLedger(t, url)
+	mustIngest(t, d, resendInbox(t, map[string]string{
+		"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
+		"taxes.csv":     "country,rate\nUS,0.07\n",
+		"catalog.csv": "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
+			"SUBA,Sub A,subscription,Pub,P3Y,annual;triennial,USD,300.00,2020-01-01,\n" +
+			"SUBC,Sub C,subscription,Pub,P3Y,annual;triennial,USD,360.00,2020-01-01,\n",
+		"orders.csv":   resendOrdersHeader + orders,
+		"renewals.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n" + renewals,
+	}))
+	return l, d
+}
+
+const k7LateCancel = "order_id,line_no,cancelled_at,requested_by,role,reason\n"
+
+// TestK7_ALateCancellationReversesARenewalAsARenewRecordShapedIt: a renew
+// record made the renewal of 2025-02-27 annual (500.00 a year) where the
+// order was triennial; the renewal was billed in a closed month. A
+// cancellation dated in the first term's window arrives. The renewal is
+// reversed as billed, and the ledger keeps working: the renew record that
+// shaped a posted renewal is not rejected afterwards (K7), which left the
+// next run to recompute the renewal from the order (1,500.00) and fail
+// every later post and close on the reversal's key (found by an audit).
+func TestK7_ALateCancellationReversesARenewalAsARenewRecordShapedIt(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := k7Ledger(t, url, "O1,1,2022-02-27T08:35:00Z,C1,SUBA,P3Y,triennial,5,S1,true\n",
+			"S1,renew,2025-02-27T04:29:00Z,a@b,admin_agent,,annual,\n")
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2025-03"), BillFrom: resendMonth(t, "2022-01"), Out: out})
+		mustIngest(t, d, resendInbox(t, map[string]string{"cancellations-late.csv": k7LateCancel + "O1,1,2022-03-27T00:11:00Z,a@b,admin_agent,late\n"}))
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2025-04"), Out: out})
+		// K4: 1,500.00 × 1,068 unused ÷ 1,096 days = 1,461.678 → 1,461.68,
+		// tax 102.32; K7: the annual instalment as billed, 500.00 + 35.00.
+		want := "INV-2025-04-000001,C1,USD,cancelImmediate,O1,1,S1,SUBA,Sub A,2022-03-27,2025-02-26,5,-1461.68,-102.32,-1564.00,cancellations-late.csv:2,INV-2022-02-000001\n" +
+			"INV-2025-04-000001,C1,USD,cancelImmediate,O1,1,S1,SUBA,Sub A,2025-02-27,2026-02-26,5,-500.00,-35.00,-535.00,cancellations-late.csv:2,INV-2025-02-000001\n"
+		if got := resendOut(t, out, "2025-04", "invoice-lines.csv"); !strings.HasSuffix(got, "credited_invoice\n"+want) {
+			t.Errorf("April lines:\n%s\nwant:\n%s", got, want)
+		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2025-05"), Out: out})
+		if s, err := Post(ctx, d, invoice.MustDate("2026-03-31"), false); err != nil || s.Posted != 0 {
+			t.Fatalf("post after the reversal: %+v, %v; want nothing posted and no error", s, err)
+		}
+		for _, m := range []string{"2025-02", "2025-03", "2025-04", "2025-05"} {
+			if got := resendOut(t, out, m, "rejects.csv"); strings.Contains(got, "renewals.csv") {
+				t.Errorf("%s rejects the renew record that shaped the posted renewal:\n%s", m, got)
+			}
+		}
+	})
+}
+
+// TestK7_ARenewalPostedAheadIsReversedAtItsBilledQuantity: a renew record
+// raised the quantity from 3 to 4 for the renewal of 2025-07-05, which a
+// post placed ahead; a cancellation dated in the first term's window
+// arrives before the first close. The renewal is reversed at quantity 4,
+// exactly as billed: it was reversed at the order's 3 before (-1,080.00
+// against 1,440.00 billed), the renew record rejected once the closes
+// reached its date (found by an audit).
+func TestK7_ARenewalPostedAheadIsReversedAtItsBilledQuantity(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := k7Ledger(t, url, "O1,1,2022-07-05T11:35:00Z,C1,SUBC,P3Y,triennial,3,S1,\n",
+			"S1,renew,2025-01-11T12:00:00Z,a@b,admin_agent,,,4\n")
+		if _, err := Post(ctx, d, invoice.MustDate("2025-08-01"), false); err != nil {
+			t.Fatal(err)
+		}
+		mustIngest(t, d, resendInbox(t, map[string]string{"cancellations-late.csv": k7LateCancel + "O1,1,2022-08-02T21:55:00Z,a@b,admin_agent,late\n"}))
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2025-08"), BillFrom: resendMonth(t, "2022-07"), Out: out})
+		// K4: 1,080.00 × 1,068 ÷ 1,096 = 1,052.408 → 1,052.41, tax 73.67.
+		if got, want := resendOut(t, out, "2022-08", "invoice-lines.csv"), "INV-2022-08-000001,C1,USD,cancelImmediate,O1,1,S1,SUBC,Sub C,2022-08-02,2025-07-04,3,-1052.41,-73.67,-1126.08,cancellations-late.csv:2,INV-2022-07-000001\n"; !strings.HasSuffix(got, "credited_invoice\n"+want) {
+			t.Errorf("August 2022 lines:\n%s\nwant:\n%s", got, want)
+		}
+		// 360.00 × 4 = 1,440.00, tax 100.80, billed and reversed.
+		want := "INV-2025-07-000001,C1,USD,renew,O1,1,S1,SUBC,Sub C,2025-07-05,2028-07-04,4,1440.00,100.80,1540.80,renewals.csv:2,\n" +
+			"INV-2025-07-000001,C1,USD,cancelImmediate,O1,1,S1,SUBC,Sub C,2025-07-05,2028-07-04,4,-1440.00,-100.80,-1540.80,cancellations-late.csv:2,INV-2025-07-000001\n"
+		if got := resendOut(t, out, "2025-07", "invoice-lines.csv"); !strings.HasSuffix(got, "credited_invoice\n"+want) {
+			t.Errorf("July 2025 lines:\n%s\nwant:\n%s", got, want)
+		}
+		if got := resendOut(t, out, "2025-01", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
+			t.Errorf("January 2025 rejects:\n%s", got)
+		}
+	})
+}
