@@ -1,6 +1,7 @@
 package invoice
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -129,6 +130,17 @@ func (c *Catalog) Kind(sku string) (string, bool) {
 // Terms returns the distinct terms the catalog lists for a SKU, in any
 // currency and on any date.
 func (c *Catalog) Terms(sku string) []string { return c.terms[sku] }
+
+// EverLists reports whether any row of (sku, term), in any currency and on
+// any date, lists plan.
+func (c *Catalog) EverLists(sku, term, plan string) bool {
+	for k, rows := range c.prices {
+		if k.sku == sku && k.term == term && slices.ContainsFunc(rows, func(p Price) bool { return p.lists(plan) }) {
+			return true
+		}
+	}
+	return false
+}
 
 // Lookup returns the price in effect on day for (sku, term, currency): the row
 // with the latest effective_from on or before day, unless its effective_to is

@@ -3,6 +3,7 @@ package invoice
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -343,4 +344,92 @@ func TestV1_APurchaseWhosePriceEndedIsHeldAsAPurchase(t *testing.T) {
 		t.Fatal(rej)
 	}
 	wantCharge(t, b.Schedule(o, asOf("2026-10-31")), "N1/1/T0/I0", ChargeNew, "2026-10-20", "2027-10-19", amounts{110000, 11000, 121000})
+}
+
+// verdictRules lists a result's rejects and holds as "file:line rule".
+func verdictRules(res Result) []string {
+	var out []string
+	for _, v := range res.Verdicts {
+		if v.Reject != nil {
+			out = append(out, fmt.Sprintf("%s:%d %s", v.Src.File, v.Src.Line, v.Reject.Rule))
+		}
+	}
+	return out
+}
+
+// V2 with R3: a renew record naming a plan the new term's row does not
+// list is rejected — that record, not the last one applied to the term
+// end. A second record that only changes the quantity applies. Before, the
+// last record applied was blamed and its quantity lost (found by an audit).
+func TestV2_TheRenewRecordThatNamedThePlanIsTheOneRejected(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("Q1", "US1", "2023-03-13", "SQL-SUB", "P3Y", "annual", "2", "QS1"))
+	a := renewal("QS1", ActionRenew, "2026-01-18")
+	a.BillingPlan = "monthly" // P3Y lists annual;triennial
+	addRenewal(t, b, a, 2)
+	q := renewal("QS1", ActionRenew, "2026-03-13")
+	q.Quantity = "3"
+	addRenewal(t, b, q, 3)
+	res := b.Schedule(o, asOf("2026-03-31"))
+	if got := verdictRules(res); !slices.Equal(got, []string{"renewals.csv:2 V2"}) {
+		t.Errorf("verdicts %v, want the plan's record rejected V2 only", got)
+	}
+	// P3Y annual at 3,300.00 × 3 ÷ 3 = 3,300.00 a year, US tax 330.00.
+	c := wantCharge(t, res, "Q1/1/T1/I0", ChargeRenew, "2026-03-13", "2027-03-12", amounts{330000, 33000, 363000})
+	if c.Quantity != 3 || c.Src.Line != 3 {
+		t.Errorf("renewal quantity %d from line %d, want 3 from renewals.csv:3", c.Quantity, c.Src.Line)
+	}
+}
+
+// V1 with R3: a renew record naming a term the SKU never had is rejected
+// even when a later record for the same term end names a known term; its
+// other fields do not apply. Before, only the merged term was checked, and
+// the unknown term's plan was billed (found by an audit).
+func TestV1_AnUnknownTermIsRejectedWhenALaterRecordNamesAKnownOne(t *testing.T) {
+	b := testBook(t)
+	raw := order("U2", "US1", "2025-03-01", "RDS-CAL", "P1Y", "monthly", "1", "U2S")
+	raw.AutoRenew = "false"
+	o := addOrder(t, b, raw)
+	a := renewal("U2S", ActionRenew, "2025-12-01")
+	a.Term, a.BillingPlan = "P3Y", "annual" // RDS-CAL has P1Y only
+	addRenewal(t, b, a, 2)
+	q := renewal("U2S", ActionRenew, "2026-03-01")
+	q.Term, q.Quantity = "P1Y", "2"
+	addRenewal(t, b, q, 3)
+	res := b.Schedule(o, asOf("2026-03-31"))
+	if got := verdictRules(res); !slices.Equal(got, []string{"renewals.csv:2 V1"}) {
+		t.Errorf("verdicts %v, want the unknown term's record rejected V1 only", got)
+	}
+	// P1Y monthly (the order's plan) at quantity 2: 120.00 × 2 ÷ 12 = 20.00, tax 2.00.
+	wantCharge(t, res, "U2/1/T1/I0", ChargeRenew, "2026-03-01", "2026-03-31", amounts{2000, 200, 2200})
+}
+
+// V2 before R3: a renew record whose plan no row of the new term lists, in
+// any currency, is rejected at the term end, and the subscription renews
+// without it, though the customer's currency has no row for that term yet.
+// It held the renewal for a price that could never make the plan valid
+// before (found by an audit). A plan some row lists still waits (R3).
+func TestV2_APlanNoRowOfTheTermListsIsRejectedNotHeld(t *testing.T) {
+	b := testBook(t)
+	// AU1 pays AUD; SQL-SUB has P1Y in AUD, P3Y (annual;triennial) in USD only.
+	o := addOrder(t, b, order("A1", "AU1", "2025-02-26", "SQL-SUB", "P1Y", "annual", "1", "AS1"))
+	r := renewal("AS1", ActionRenew, "2026-02-01")
+	r.Term, r.BillingPlan = "P3Y", "monthly"
+	addRenewal(t, b, r, 2)
+	res := b.Schedule(o, asOf("2026-02-28"))
+	if got := verdictRules(res); !slices.Equal(got, []string{"renewals.csv:2 V2"}) {
+		t.Errorf("verdicts %v, want the record rejected V2 only", got)
+	}
+	// Auto-renewed P1Y annual at 1,100.00 AUD, tax included (AU 10%):
+	// net round(1,100.00 ÷ 1.1) = 1,000.00, tax 100.00.
+	wantCharge(t, res, "A1/1/T1/I0", ChargeRenew, "2026-02-26", "2027-02-25", amounts{100000, 10000, 110000})
+
+	b = testBook(t)
+	o = addOrder(t, b, order("A2", "AU1", "2025-02-26", "SQL-SUB", "P1Y", "annual", "1", "AS2"))
+	r = renewal("AS2", ActionRenew, "2026-02-01")
+	r.Term, r.BillingPlan = "P3Y", "triennial" // listed in USD: waits for an AUD row
+	addRenewal(t, b, r, 2)
+	if got := verdictRules(b.Schedule(o, asOf("2026-02-28"))); !slices.Equal(got, []string{"renewals.csv:2 R3"}) {
+		t.Errorf("verdicts %v, want the renewal held for a price (R3)", got)
+	}
 }

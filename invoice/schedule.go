@@ -3,6 +3,7 @@ package invoice
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -89,7 +90,7 @@ type term struct {
 	price      Price
 	unitPrice  decimal.Decimal
 	insts      []Instalment
-	src        Source // the order, or the renew record that renewed it
+	src        Source     // the order, or the renew record that renewed it
 	applied    []*Renewal // the renew records that shaped a renewal
 }
 
@@ -634,31 +635,60 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			records = removeRenewal(records, r)
 			terms = terms[:len(terms)-1]
 		}
-		if skuTerms := b.Ref.Catalog.Terms(o.SKU); next.term != cur.term && !contains(skuTerms, next.term) {
-			// V1: a renew record asked for a term the SKU has in no currency
-			// and on no date, an unknown term as on an order. It was held
-			// (R3, "no price in effect") for good before, the subscription
-			// neither renewing nor expiring.
-			var r *Renewal
+		// V1: a renew record that names a term the SKU has in no currency
+		// and on no date asks for an unknown term, as an order would. It
+		// held the renewal (R3, "no price in effect") for good before, the
+		// subscription neither renewing nor expiring; and a later record
+		// naming a known term hid it, its other fields applied.
+		skuTerms := b.Ref.Catalog.Terms(o.SKU)
+		if i := slices.IndexFunc(applied, func(a *Renewal) bool { return a.Term != "" && !contains(skuTerms, a.Term) }); i >= 0 {
+			redecide(applied[i], reject("V1", "term", applied[i].Term, "unknown term %q for SKU %q in the renewal of %s: the catalog lists %s",
+				applied[i].Term, o.SKU, o.SubscriptionID, quoteList(skuTerms)))
+			continue
+		}
+		// A plan that does not fit the renewal is the fault of the record
+		// that named the plan, else of the one that named the term (the
+		// last record applied was blamed before, a quantity change lost
+		// with it).
+		blame := func() *Renewal {
+			var byPlan, byTerm *Renewal
 			for _, a := range applied {
+				if a.Plan != "" {
+					byPlan = a
+				}
 				if a.Term != "" {
-					r = a
+					byTerm = a
 				}
 			}
-			redecide(r, reject("V1", "term", next.term, "unknown term %q for SKU %q in the renewal of %s: the catalog lists %s",
-				next.term, o.SKU, o.SubscriptionID, quoteList(skuTerms)))
-			continue
+			switch {
+			case byPlan != nil:
+				return byPlan
+			case byTerm != nil:
+				return byTerm
+			}
+			return applied[len(applied)-1]
 		}
 		if _, ok := periodMonths(next.plan, next.term); !ok {
 			// The renew record asked for a plan the new term cannot have.
-			redecide(applied[len(applied)-1], reject("V2", "billing_plan", next.plan,
+			redecide(blame(), reject("V2", "billing_plan", next.plan,
 				"billing plan %q does not fit term %s for the renewal of %s", next.plan, next.term, o.SubscriptionID))
 			continue
 		}
-		if p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T); ok && !p.lists(next.plan) && len(applied) > 0 {
-			redecide(applied[len(applied)-1], reject("V2", "billing_plan", next.plan,
-				"SKU %q term %s does not list billing plan %q on %s; the catalog lists %s", o.SKU, next.term, next.plan, T, quoteList(p.Plans)))
-			continue
+		if len(applied) > 0 {
+			p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T)
+			if ok && !p.lists(next.plan) {
+				redecide(blame(), reject("V2", "billing_plan", next.plan,
+					"SKU %q term %s does not list billing plan %q on %s; the catalog lists %s", o.SKU, next.term, next.plan, T, quoteList(p.Plans)))
+				continue
+			}
+			if !ok && !b.Ref.Catalog.EverLists(o.SKU, next.term, next.plan) {
+				// No price yet in the customer's currency, but no row of
+				// the SKU and term lists the plan in any: judged now (V2),
+				// not held for a price that could never make it valid (R3).
+				redecide(blame(), reject("V2", "billing_plan", next.plan,
+					"no catalog row of SKU %q term %s lists billing plan %q", o.SKU, next.term, next.plan))
+				continue
+			}
 		}
 		if p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T); ok && next.quantity != cur.quantity {
 			// A renew record's new quantity makes the line larger than the
