@@ -56,16 +56,30 @@ func MustDate(s string) Date {
 // are the only letters a valid timestamp holds, and no other letter is
 // touched, so nothing that was invalid becomes valid).
 func ParseTimestamp(s string) (Date, error) {
+	t, err := ParseInstant(s)
+	if err != nil {
+		return NoDate, err
+	}
+	return DateOf(t), nil
+}
+
+// ParseInstant is ParseTimestamp's instant, in UTC: what orders records of
+// one day (two toggles on the same day apply in the order of their times).
+func ParseInstant(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if len(s) == 10 {
-		return ParseDate(s)
+		d, err := ParseDate(s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return d.Time(), nil
 	}
 	u := upperTZ(s)
 	t, err := time.Parse(time.RFC3339Nano, u)
 	if err != nil || !rfc3339Shape(u) {
-		return NoDate, fmt.Errorf("%w: %q (want an RFC 3339 timestamp such as 2026-10-03T14:00:00Z, or YYYY-MM-DD)", ErrBadDate, s)
+		return time.Time{}, fmt.Errorf("%w: %q (want an RFC 3339 timestamp such as 2026-10-03T14:00:00Z, or YYYY-MM-DD)", ErrBadDate, s)
 	}
-	return DateOf(t), nil
+	return t.UTC(), nil
 }
 
 // rfc3339Shape checks what time.Parse lets through and RFC 3339's grammar

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -143,7 +144,8 @@ type Renewal struct {
 	Src            Source
 	SubscriptionID string
 	Action         string
-	Date           Date // effective_at's UTC day
+	Date           Date      // effective_at's UTC day
+	At             time.Time // effective_at, the instant (UTC)
 	RequestedBy    string
 	Role           string
 	Term           string // renew only, "" = unchanged

@@ -433,3 +433,32 @@ func TestV2_APlanNoRowOfTheTermListsIsRejectedNotHeld(t *testing.T) {
 		t.Errorf("verdicts %v, want the renewal held for a price (R3)", got)
 	}
 }
+
+// R2/R3: records of one day apply in the order of their effective_at times,
+// not of the rows: an auto_renew_on at 18:00 read before an auto_renew_off
+// at 08:00 leaves auto-renew on, and of two renew records of one day the
+// later one's quantity wins. Before, the day alone was compared and the
+// rows' order decided (found by an audit).
+func TestR2_RecordsOfOneDayApplyInTheOrderOfTheirTimes(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("T1", "US1", "2024-03-01", "SQL-SUB", "P1Y", "annual", "1", "TS1"))
+	addRenewal(t, b, renewal("TS1", ActionOn, "2025-02-10T18:00:00Z"), 2)
+	addRenewal(t, b, renewal("TS1", ActionOff, "2025-02-10T08:00:00Z"), 3)
+	// On at the term end: renewed at 1,200.00 + 10%.
+	wantCharge(t, b.Schedule(o, asOf("2025-03-31")), "T1/1/T1/I0", ChargeRenew, "2025-03-01", "2026-02-28", amounts{120000, 12000, 132000})
+
+	raw := order("T2", "US1", "2024-03-01", "SQL-SUB", "P1Y", "annual", "1", "TS2")
+	raw.AutoRenew = "false"
+	o = addOrder(t, b, raw)
+	five := renewal("TS2", ActionRenew, "2025-02-10T18:00:00+02:00") // 16:00 UTC
+	five.Quantity = "5"
+	addRenewal(t, b, five, 4)
+	seven := renewal("TS2", ActionRenew, "2025-02-10T08:00:00Z")
+	seven.Quantity = "7"
+	addRenewal(t, b, seven, 5)
+	// Quantity 5 (the later): 1,200.00 × 5 = 6,000.00 + 10%, from renewals.csv:4.
+	c := wantCharge(t, b.Schedule(o, asOf("2025-03-31")), "T2/1/T1/I0", ChargeRenew, "2025-03-01", "2026-02-28", amounts{600000, 60000, 660000})
+	if c.Src.Line != 4 {
+		t.Errorf("renewal from renewals.csv:%d, want 4", c.Src.Line)
+	}
+}

@@ -251,6 +251,11 @@ func sortedRenewals(rs []*Renewal) []*Renewal {
 		if out[i].Date != out[j].Date {
 			return out[i].Date < out[j].Date
 		}
+		// Then by the time of day (R2: from effective_at on): two toggles
+		// of one day applied in the order they were read before.
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
+		}
 		if out[i].Src.ID != out[j].Src.ID {
 			return out[i].Src.ID < out[j].Src.ID
 		}

@@ -174,11 +174,11 @@ func ValidateRenewal(raw RawRenewal, src Source) (Renewal, *Reject) {
 	if !contains(actions, raw.Action) {
 		return n, reject("V1", "action", raw.Action, "unknown action %q: want one of %s", raw.Action, quoteList(actions))
 	}
-	day, err := ParseTimestamp(raw.EffectiveAt)
+	at, err := ParseInstant(raw.EffectiveAt)
 	if err != nil {
 		return n, reject("V1", "effective_at", raw.EffectiveAt, "effective_at %q is not an RFC 3339 timestamp or YYYY-MM-DD", raw.EffectiveAt)
 	}
-	n.Date = day
+	n.Date, n.At = DateOf(at), at
 	if raw.Role != "admin_agent" && raw.Role != "global_admin" {
 		return n, reject("V7", "role", raw.Role, "role %q may not change a subscription's renewal: only admin_agent or global_admin may", raw.Role)
 	}
