@@ -954,3 +954,56 @@ func TestK7_ARenewalPostedAheadIsReversedAtItsBilledQuantity(t *testing.T) {
 		}
 	})
 }
+
+// TestR3_APerpetualLineWithTheSubscriptionsIdLeavesItsHoldAlone: perpetual
+// line O-2 carries subscription S1's id (SPEC §1 asks it unique for
+// non-perpetual lines only). S1's renewal on 2026-09-10 has no price (R3).
+// The holds belong to S1's line: a close of July (priced? asked of the
+// perpetual line, which has no hold: "yes") and a close of September with
+// the two lines on different pages (the perpetual line's page released
+// what the subscription's had just held again) both dropped it from
+// rejects.csv before, exit 0 (found by a review).
+func TestR3_APerpetualLineWithTheSubscriptionsIdLeavesItsHoldAlone(t *testing.T) {
+	const held = `renewals.csv,2,S1,R3,"held: renewal of subscription S1 on 2026-09-10 held: no catalog price in effect for SKU ""S"" term P1Y in USD; it renews when the catalog provides one"` + "\n"
+	for _, tc := range []struct {
+		name          string
+		page          int
+		first, closed string // the first close, and the close after the hold
+		postThrough   string
+	}{
+		{"a close before the renewal", 5000, "2026-06", "2026-07", "2026-12-22"},
+		{"two pages", 1, "2026-08", "2026-09", "2026-09-30"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func(old int) { pageSize = old }(pageSize)
+			pageSize = tc.page
+			ledgertest.Each(t, func(t *testing.T, url string) {
+				ctx := context.Background()
+				_, d := resendLedger(t, url)
+				const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
+				mustIngest(t, d, resendInbox(t, map[string]string{
+					"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
+					"catalog.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-08-31\n" +
+						"P,Perp,perpetual,Pub,none,one_time,USD,40.00,2020-01-01,\n",
+					"taxes.csv":    "country,rate\nUS,0.10\n",
+					"orders.csv":   resendOrdersHeader + "O-1,1,2025-09-10,C1,S,P1Y,annual,1,S1,\nO-2,1,2025-10-01,C1,P,none,one_time,1,S1,\n",
+					"renewals.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\nS1,renew,2026-08-01T00:00:00Z,a@x,admin_agent,,,\n",
+				}))
+				out := t.TempDir()
+				mustClose(t, d, CloseOptions{Period: resendMonth(t, tc.first), BillFrom: resendMonth(t, tc.first), Out: out})
+				if s, err := Post(ctx, d, invoice.MustDate(tc.postThrough), false); err != nil || s.Held != 1 {
+					t.Fatalf("post: %+v, %v; want the renewal held (R3)", s, err)
+				}
+				// A new record, so the close computes again.
+				mustIngest(t, d, resendInbox(t, map[string]string{"orders-2.csv": resendOrdersHeader + "O-3,1,2026-07-05,C1,P,none,one_time,1,,\n"}))
+				s := mustClose(t, d, CloseOptions{Period: resendMonth(t, tc.closed), Out: out})
+				if got := resendOut(t, out, tc.closed, "rejects.csv"); got != "file,line,record_key,rule,message\n"+held || s.Held != 1 {
+					t.Errorf("%s close: held %d, rejects.csv:\n%s\nwant 1 and:\n%s", tc.closed, s.Held, got, held)
+				}
+				if n, err := d.Ledger.CountHeld(ctx); err != nil || n != 1 {
+					t.Errorf("held records after the close: %d, %v; want 1", n, err)
+				}
+			})
+		})
+	}
+}

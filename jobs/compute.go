@@ -142,13 +142,15 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 		po, _ := b.Order(o.Key())
 		p.orders = append(p.orders, po)
 		byLine[po.Key()] = po
-		if po.SubscriptionID != "" {
-			bySub[po.SubscriptionID] = po
-		}
 		note(rec, po)
 		lineKeys = append(lineKeys, o.Key())
-		if o.SubscriptionID != "" {
-			subs = append(subs, o.SubscriptionID)
+		// A perpetual line may carry a subscription id (SPEC §1 asks it
+		// unique for the others only), but renewals are a subscription's
+		// (Book.PutOrder): such a line took the renew records and holds of
+		// the subscription with its id before, and released them.
+		if po.SubscriptionID != "" && po.Kind != invoice.KindPerpetual {
+			bySub[po.SubscriptionID] = po
+			subs = append(subs, po.SubscriptionID)
 		}
 	}
 	cancels, err := d.Ledger.RecordsByKey(ctx, csvin.KindCancellations, lineKeys)
