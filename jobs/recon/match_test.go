@@ -430,12 +430,16 @@ func TestNetting(t *testing.T) {
 
 func TestMatchSharedDomain(t *testing.T) {
 	customers := []Customer{{"C001", "contoso.com"}, {"C009", "Contoso.com"}}
-	rep := Match("2026-10", []LedgerLine{line()}, customers, []Row{row()}, Options{})
-	check(t, rep, []string{
-		"ledger_only C001 O-1/S-1 cycleCharge 2026-10-15 delta=-131.40 [not in Partner Center's file]",
-		"partner_center_only  O-1/S-1 cycleCharge 2026-10-15 delta=131.40 @recon.csv:2 [customer domain contoso.com belongs to C001 and C009; map CustomerId guid-c001 with --map]",
-	})
+	// The customers come from a map: the note names them in id order
+	// whatever order they come in (P4; it followed the map's before).
+	for _, cs := range [][]Customer{customers, {customers[1], customers[0]}} {
+		rep := Match("2026-10", []LedgerLine{line()}, cs, []Row{row()}, Options{})
+		check(t, rep, []string{
+			"ledger_only C001 O-1/S-1 cycleCharge 2026-10-15 delta=-131.40 [not in Partner Center's file]",
+			"partner_center_only  O-1/S-1 cycleCharge 2026-10-15 delta=131.40 @recon.csv:2 [customer domain contoso.com belongs to C001 and C009; map CustomerId guid-c001 with --map]",
+		})
+	}
 	// The mapping settles it.
-	rep = Match("2026-10", []LedgerLine{line()}, customers, []Row{row()}, Options{Map: Map{Customer: map[string]string{"guid-c001": "C001"}}})
+	rep := Match("2026-10", []LedgerLine{line()}, customers, []Row{row()}, Options{Map: Map{Customer: map[string]string{"guid-c001": "C001"}}})
 	check(t, rep, []string{"matched C001 O-1/S-1 cycleCharge 2026-10-15 delta=0.00 @recon.csv:2"})
 }

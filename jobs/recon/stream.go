@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -73,6 +74,11 @@ func Run(ctx context.Context, in Input, emit func(*Item) error) (Report, error) 
 			d := strings.ToLower(c.Domain)
 			e.domains[d] = append(e.domains[d], c.ID)
 		}
+	}
+	for _, ids := range e.domains {
+		// In id order, whatever order the customers came in (from a map:
+		// a shared domain's note named them either way, P4).
+		slices.Sort(ids)
 	}
 	in.Customers = nil // the maps hold what matching needs of them
 
