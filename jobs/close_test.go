@@ -179,6 +179,30 @@ func TestPost_DryRunWritesNothingAndSecondPostPostsNothing(t *testing.T) {
 	}
 }
 
+// TestClose_ADryRunOfSeveralMonthsCountsEachChargeOnce: a dry run of a
+// first close of September and October says what the close then posts, the
+// same transactions, rejects and holds; it computed a pass a month with
+// nothing posted between and counted September's charges twice (93
+// against 57 on the fixtures; found by a review).
+func TestClose_ADryRunOfSeveralMonthsCountsEachChargeOnce(t *testing.T) {
+	ctx := context.Background()
+	l, d := sqliteDeps(t)
+	mustIngest(t, d, "../fixtures/inbox")
+	opt := CloseOptions{Period: resendMonth(t, "2026-10"), BillFrom: resendMonth(t, "2026-09"), Out: t.TempDir(), DryRun: true}
+	dry, err := Close(ctx, d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := resendCount(t, l, "txns"); n != 0 {
+		t.Fatalf("the dry run posted %d transactions", n)
+	}
+	opt.DryRun = false
+	closed := mustClose(t, d, opt)
+	if n := resendCount(t, l, "txns"); dry.Posted != n || closed.Posted != n || n == 0 {
+		t.Errorf("dry run said %d transactions, the close posted %d, the ledger holds %d", dry.Posted, closed.Posted, n)
+	}
+}
+
 // A post looks up nothing for order records no committed post has read
 // (the post mark names the last one read). A ledger with transactions and
 // no mark — posted before the mark existed — is looked up page by page:

@@ -180,21 +180,27 @@ func Post(ctx context.Context, d Deps, asOf invoice.Date, dryRun bool) (Summary,
 	})
 }
 
+// dryRunPlans computes and reports what a post through asOf with calendar
+// cal would post, and writes nothing.
+func dryRunPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, cal calendar, s *Summary) error {
+	return eachPlan(ctx, d, asOf, cal, func(p *plan) error {
+		report(d, runID, p, s)
+		s.Posted += len(p.txns)
+		for _, t := range p.txns {
+			d.logger().Info("would post", "run", runID, "key", t.Key, "period", t.Period, "type", t.ChargeType,
+				"customer", t.CustomerID, "gross", t.Gross, "currency", t.Currency)
+		}
+		return nil
+	})
+}
+
 func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, dryRun bool, s *Summary) error {
 	cal, err := loadCalendar(ctx, d.Ledger)
 	if err != nil {
 		return err
 	}
 	if dryRun {
-		return eachPlan(ctx, d, asOf, cal, func(p *plan) error {
-			report(d, runID, p, s)
-			s.Posted += len(p.txns)
-			for _, t := range p.txns {
-				d.logger().Info("would post", "run", runID, "key", t.Key, "period", t.Period, "type", t.ChargeType,
-					"customer", t.CustomerID, "gross", t.Gross, "currency", t.Currency)
-			}
-			return nil
-		})
+		return dryRunPlans(ctx, d, runID, asOf, cal, s)
 	}
 	// Counted apart and added once committed: a post that fails rolls back
 	// whole, and its summary (and job_runs row) said it had posted what it
