@@ -125,6 +125,9 @@ func Open(ctx context.Context, rawURL string) (*Ledger, error) {
 	return l, nil
 }
 
+// uriPath escapes what SQLite's URI file names give a meaning to.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 func open(ctx context.Context, rawURL string) (*Ledger, error) {
 	l := &Ledger{url: Redact(rawURL), now: time.Now}
 	var driver, dsn string
@@ -140,7 +143,10 @@ func open(ctx context.Context, rawURL string) (*Ledger, error) {
 		// WAL lets readers run beside the writer; _txlock=immediate takes
 		// the write lock at BEGIN, so a read-then-write transaction (Post
 		// reads the next id) can never fail half way on a busy snapshot.
-		dsn = "file:" + l.path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		// The path is escaped for SQLite's URI parser, which ends the file
+		// name at '#' or '?' and decodes '%': "close#2026-10.db" opened a
+		// file named "close", while the lock was taken on the full name.
+		dsn = "file:" + uriPath.Replace(l.path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		driver, dsn, l.d = "postgres", withJITOff(rawURL), postgres

@@ -3,6 +3,8 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,5 +72,35 @@ func TestOpenBadURL(t *testing.T) {
 	}
 	if got := ledger.Redact("postgres://u:pw@h/db"); got != "postgres://u:xxxxx@h/db" {
 		t.Errorf("Redact = %q", got)
+	}
+}
+
+// TestOpen_ASQLitePathIsTheFileNamed: '#', '?' and '%' in a sqlite: path
+// are part of the file name. SQLite's URI parser ended the name at '#' or
+// '?': "close#2026-10.db" and "close#2026-11.db" were one database, "close",
+// each under its own lock file (found by a review).
+func TestOpen_ASQLitePathIsTheFileNamed(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"close#2026-10.db", "close#2026-11.db", "a?b=1&c%41.db"}
+	for i, name := range names {
+		l := openLedger(t, "sqlite:"+filepath.Join(dir, name))
+		for range i + 1 { // a run more in each, to tell them apart
+			startRun(t, l)
+		}
+		l.Close()
+	}
+	for i, name := range names {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("no file %q: %v", name, err)
+		}
+		l := openLedger(t, "sqlite:"+filepath.Join(dir, name))
+		if n := count(t, l, "job_runs"); n != i+1 {
+			t.Errorf("%s holds %d runs, want %d", name, n, i+1)
+		}
+	}
+	for _, stray := range []string{"close", "a"} {
+		if _, err := os.Stat(filepath.Join(dir, stray)); !os.IsNotExist(err) {
+			t.Errorf("a file %q was made: %v", stray, err)
+		}
 	}
 }
