@@ -595,11 +595,9 @@ func TestK7_AReversalOfAnInstalmentPostedAheadStaysBesideIt(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		_, d := resendLedger(t, url)
-		first := resendInbox(t, map[string]string{
-			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
+		first := usInbox(t, map[string]string{
 			"catalog.csv": "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
 				"S,Sub,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
-			"taxes.csv":  "country,rate\nUS,0.10\n",
 			"orders.csv": resendOrdersHeader + "O-1,1,2026-03-10,C1,S,P1Y,monthly,1,S1,\n",
 		})
 		late := resendInbox(t, map[string]string{
@@ -694,14 +692,11 @@ func TestR3_AHeldRenewalIsReleasedByARunThatReachesIt(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		_, d := resendLedger(t, url)
-		const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
-		first := resendInbox(t, map[string]string{
-			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
-			"catalog.csv":   catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-06-30\n",
-			"taxes.csv":     "country,rate\nUS,0.10\n",
-			"orders.csv":    resendOrdersHeader + "O-1,1,2025-07-10,C1,S,P1Y,annual,1,S1,\n",
+		first := usInbox(t, map[string]string{
+			"catalog.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-06-30\n",
+			"orders.csv":  resendOrdersHeader + "O-1,1,2025-07-10,C1,S,P1Y,annual,1,S1,\n",
 		})
-		price := resendInbox(t, map[string]string{"catalog-2.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-07-01,\n"})
+		price := resendInbox(t, map[string]string{"catalog-2.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-07-01,\n"})
 		mustIngest(t, d, first)
 		out := t.TempDir()
 		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out})
@@ -749,19 +744,16 @@ func TestR3_AHeldRenewalPricedSinceIsNotListedBeforeItsDay(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		_, d := resendLedger(t, url)
-		const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
-		mustIngest(t, d, resendInbox(t, map[string]string{
-			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
-			"catalog.csv":   catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-08-31\n",
-			"taxes.csv":     "country,rate\nUS,0.10\n",
-			"orders.csv":    resendOrdersHeader + "O-1,1,2025-09-10,C1,S,P1Y,annual,1,S1,\n",
+		mustIngest(t, d, usInbox(t, map[string]string{
+			"catalog.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-08-31\n",
+			"orders.csv":  resendOrdersHeader + "O-1,1,2025-09-10,C1,S,P1Y,annual,1,S1,\n",
 		}))
 		out := t.TempDir()
 		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out})
 		if s, err := Post(ctx, d, invoice.MustDate("2026-12-22"), false); err != nil || s.Held != 1 {
 			t.Fatalf("post: %+v, %v; want the renewal held (R3)", s, err)
 		}
-		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-2.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-09-01,\n"}))
+		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-2.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-09-01,\n"}))
 		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-07"), Out: out})
 		if got := resendOut(t, out, "2026-07", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
 			t.Errorf("July rejects.csv lists:\n%s", got)
@@ -785,17 +777,14 @@ func TestV1_APurchaseHeldForAPricePricedSinceIsNotListedBeforeItsDay(t *testing.
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		_, d := resendLedger(t, url)
-		const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
-		mustIngest(t, d, resendInbox(t, map[string]string{
-			"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
-			"catalog.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,\n" +
+		mustIngest(t, d, usInbox(t, map[string]string{
+			"catalog.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,\n" +
 				"P,Perp,perpetual,Pub,none,one_time,USD,40.00,2020-01-01,\n",
-			"taxes.csv":  "country,rate\nUS,0.10\n",
 			"orders.csv": resendOrdersHeader + "O-1,1,2026-09-10,C1,S,P1Y,annual,1,S1,\nO-2,1,2026-09-10,C1,P,none,one_time,1,,\n",
 		}))
 		out := t.TempDir()
 		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-06"), BillFrom: resendMonth(t, "2026-06"), Out: out})
-		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-2.csv": catalogHeader +
+		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-2.csv": resendCatalogHeader +
 			"S,Sub,subscription,Pub,P1Y,annual,USD,90.00,2026-09-01,2026-09-05\nP,Perp,perpetual,Pub,none,one_time,USD,30.00,2026-09-01,2026-09-05\n"}))
 		if s, err := Post(ctx, d, invoice.MustDate("2026-12-22"), false); err != nil || s.Held != 2 {
 			t.Fatalf("post: %+v, %v; want both purchases held (V1)", s, err)
@@ -807,7 +796,7 @@ func TestV1_APurchaseHeldForAPricePricedSinceIsNotListedBeforeItsDay(t *testing.
 		if got := resendOut(t, out, "2026-07", "rejects.csv"); got != want {
 			t.Errorf("July rejects.csv:\n%s\nwant:\n%s", got, want)
 		}
-		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-3.csv": catalogHeader +
+		mustIngest(t, d, resendInbox(t, map[string]string{"catalog-3.csv": resendCatalogHeader +
 			"S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2026-09-06,\nP,Perp,perpetual,Pub,none,one_time,USD,50.00,2026-09-06,\n"}))
 		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-08"), Out: out})
 		if got := resendOut(t, out, "2026-08", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
@@ -1004,12 +993,9 @@ func TestR3_APerpetualLineWithTheSubscriptionsIdLeavesItsHoldAlone(t *testing.T)
 			ledgertest.Each(t, func(t *testing.T, url string) {
 				ctx := context.Background()
 				_, d := resendLedger(t, url)
-				const catalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
-				mustIngest(t, d, resendInbox(t, map[string]string{
-					"customers.csv": "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n",
-					"catalog.csv": catalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-08-31\n" +
+				mustIngest(t, d, usInbox(t, map[string]string{
+					"catalog.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,100.00,2020-01-01,2026-08-31\n" +
 						"P,Perp,perpetual,Pub,none,one_time,USD,40.00,2020-01-01,\n",
-					"taxes.csv":    "country,rate\nUS,0.10\n",
 					"orders.csv":   resendOrdersHeader + "O-1,1,2025-09-10,C1,S,P1Y,annual,1,S1,\nO-2,1,2025-10-01,C1,P,none,one_time,1,S1,\n",
 					"renewals.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\nS1,renew,2026-08-01T00:00:00Z,a@x,admin_agent,,,\n",
 				}))

@@ -360,3 +360,14 @@ func TestV6_AResentCopyOfAcceptedRowsPostsNothing(t *testing.T) {
 		}
 	})
 }
+
+const resendCatalogHeader = "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n"
+
+// usInbox is resendInbox with one customer, C1 in the US (USD, tax 10%),
+// beside files.
+func usInbox(t *testing.T, files map[string]string) string {
+	t.Helper()
+	files["customers.csv"] = "customer_id,name,domain,country,currency\nC1,One,one.example,US,USD\n"
+	files["taxes.csv"] = "country,rate\nUS,0.10\n"
+	return resendInbox(t, files)
+}
