@@ -38,6 +38,9 @@ type Support struct {
 	// NoRate is the customer's country when the taxes file has no rate for
 	// it yet (C4): GrossCredit is then the credit before tax.
 	NoRate string
+	// NoPrice says the line the cancellation is for waits for a catalog
+	// price (V1, R3): the credit it would have made is not known.
+	NoPrice bool
 }
 
 func (r *Reject) Error() string { return r.Rule + ": " + r.Message }
@@ -45,7 +48,10 @@ func (r *Reject) Error() string { return r.Rule + ": " + r.Message }
 // String renders the support detail for a reject row's message.
 func (s *Support) String() string {
 	credit := fmt.Sprintf("%s %s", s.Currency.Format(s.GrossCredit), s.Currency.Code)
-	if s.NoRate != "" {
+	switch {
+	case s.NoPrice:
+		credit = "not known (the line has no catalog price yet)"
+	case s.NoRate != "":
 		credit += " before tax (the taxes file has no rate for " + s.NoRate + " yet)"
 	}
 	return fmt.Sprintf("customer %s (%s), order %s, subscription %s, reason %q, credit it would have made %s",

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 func hasTerm(res Result, term string) bool {
@@ -460,5 +462,99 @@ func TestR2_RecordsOfOneDayApplyInTheOrderOfTheirTimes(t *testing.T) {
 	c := wantCharge(t, b.Schedule(o, asOf("2025-03-31")), "T2/1/T1/I0", ChargeRenew, "2025-03-01", "2026-02-28", amounts{600000, 60000, 660000})
 	if c.Src.Line != 4 {
 		t.Errorf("renewal from renewals.csv:%d, want 4", c.Src.Line)
+	}
+}
+
+// R3: a renew record that arrives after the renewal it applies to was
+// posted, and names only a term, is the one rejected (R3), though the term
+// makes the posted plan not fit: the record that shaped the posted renewal
+// was blamed for the plan (V2) before, the renewal recomputed from the
+// order, and every later post failed on its key (found by an audit).
+func TestR3_ALateTermOnlyRecordCannotUnshapeAPostedRenewal(t *testing.T) {
+	b := testBook(t)
+	raw := order("L3", "US1", "2022-03-01", "SQL-SUB", "P3Y", "triennial", "2", "LS3")
+	raw.AutoRenew = "false"
+	o := addOrder(t, b, raw)
+	a := renewal("LS3", ActionRenew, "2024-06-01")
+	a.BillingPlan, a.Quantity = "triennial", "3"
+	late := renewal("LS3", ActionRenew, "2024-05-01") // dated earlier, arrived later
+	late.Term = "P1Y"
+	for i, r := range []RawRenewal{a, late} {
+		if _, out, rej := b.AddRenewal(r, Source{ID: int64(100 + i), File: []string{"renewals.csv", "renewals-late.csv"}[i], Line: 2}); rej != nil || out != Accepted {
+			t.Fatalf("renewal %d: %v %v", i, out, rej)
+		}
+	}
+	// Posted: the order's triennial 6,600.00 and the renewal A shaped,
+	// 3,300.00 × 3 = 9,900.00 + 10% for 2025-03-01..2028-02-29.
+	posted := map[string]PostedCharge{
+		"L3/1/T0/I0": {Quantity: 2, End: MustDate("2025-02-28"), Net: 660000, Gross: 726000},
+		"L3/1/T1/I0": {Quantity: 3, End: MustDate("2028-02-29"), Net: 990000, Gross: 1089000},
+	}
+	env := asOf("2025-04-30")
+	env.Posted = func(k string) bool { _, ok := posted[k]; return ok }
+	env.Charge = func(k string) (PostedCharge, bool) { p, ok := posted[k]; return p, ok }
+	env.LockedPrice = func(k string) (decimal.Decimal, bool) {
+		return decimal.RequireFromString("3300.00"), k == "L3/1/T0" || k == "L3/1/T1"
+	}
+	res := b.Schedule(o, env)
+	if got := verdictRules(res); !slices.Equal(got, []string{"renewals-late.csv:2 R3"}) {
+		t.Errorf("verdicts %v, want the late record rejected R3 only", got)
+	}
+	wantCharge(t, res, "L3/1/T1/I0", ChargeRenew, "2025-03-01", "2028-02-29", amounts{990000, 99000, 1089000})
+}
+
+// K1/R3: a cancellation dated in a renewed term held for a price is held
+// with it (listed, R3) while inside the window, rejected at once (K1) when
+// outside, and credited when the catalog prices the renewal. It was listed
+// nowhere while the hold lasted (found by two audits).
+func TestR3_ACancellationInATermHeldForAPriceIsHeldWithIt(t *testing.T) {
+	b := testBook(t)
+	// SQL-OLD's only row ends 2026-06-30: the renewal on 2026-10-01 has no price.
+	o := addOrder(t, b, order("H1", "US1", "2025-10-01", "SQL-OLD", "P1Y", "annual", "1", "HS1"))
+	addCancel(t, b, cancelOf("H1", "2026-10-10"))
+	res := b.Schedule(o, asOf("2026-10-31"))
+	if got := verdictRules(res); !slices.Equal(got, []string{"cancellations.csv:2 R3", "orders.csv:" + fmt.Sprint(o.Src.Line) + " R3"}) {
+		t.Fatalf("verdicts %v, want the renewal and its cancellation held (R3)", got)
+	}
+	if v := res.Verdicts[0].Reject; !v.Held || v.Due != MustDate("2026-10-01") || !strings.HasPrefix(v.Message, "cancellation on 2026-10-10 waits with the term from 2026-10-01: renewal of subscription HS1") {
+		t.Errorf("cancellation's hold %+v", v)
+	}
+	// The catalog prices the renewal: 900.00 + 10%, and 356 of 365 days
+	// credited, 900.00 × 356 ÷ 365 = 877.808 → 877.81, tax 87.78.
+	b.AddPrice(RawCatalog{"SQL-OLD", "SQL Server 2019 Standard", "subscription", "Microsoft", "P1Y", "annual", "USD", "900.00", "2026-09-01", ""}, Source{File: "catalog-2.csv", Line: 2})
+	res = b.Schedule(o, asOf("2026-10-31"))
+	if len(res.Verdicts) != 0 {
+		t.Errorf("verdicts %v once priced, want none", verdictRules(res))
+	}
+	wantCharge(t, res, "H1/1/T1/I0", ChargeRenew, "2026-10-01", "2027-09-30", amounts{90000, 9000, 99000})
+	wantCharge(t, res, "H1/1/T1/I0/credit", ChargeCancelImmediate, "2026-10-10", "2027-09-30", amounts{-87781, -8778, -96559})
+
+	// Outside the window (45 days after the renewal): rejected at once.
+	b = testBook(t)
+	o = addOrder(t, b, order("H2", "US1", "2025-10-01", "SQL-OLD", "P1Y", "annual", "1", "HS2"))
+	addCancel(t, b, cancelOf("H2", "2026-11-15"))
+	rej := wantVerdict(t, b.Schedule(o, asOf("2026-11-30")), "K1")
+	if !strings.HasSuffix(rej.FullMessage(), "credit it would have made not known (the line has no catalog price yet)") {
+		t.Errorf("K1 reject %q, want the credit said to be unknown", rej.FullMessage())
+	}
+}
+
+// V1/K1: a cancellation of a purchase held for a price (a later catalog
+// row ended it) is held with it inside the window and rejected outside it.
+func TestV1_ACancellationOfAPurchaseHeldForAPriceIsHeldWithIt(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("P1", "US1", "2026-10-20", "WS-STD", "none", "one_time", "1", ""))
+	b.AddPrice(RawCatalog{"WS-STD", "Windows Server 2022 Standard", "perpetual", "Microsoft", "none", "one_time", "USD", "900.00", "2026-10-15", "2026-10-16"}, Source{File: "catalog-2.csv", Line: 2})
+	addCancel(t, b, cancelOf("P1", "2026-10-25"))
+	res := b.Schedule(o, asOf("2026-10-31"))
+	if got := verdictRules(res); !slices.Equal(got, []string{"orders.csv:" + fmt.Sprint(o.Src.Line) + " V1", "cancellations.csv:2 V1"}) || !res.Verdicts[1].Reject.Held {
+		t.Fatalf("verdicts %v, want the purchase and its cancellation held (V1)", got)
+	}
+	b = testBook(t)
+	o = addOrder(t, b, order("P2", "US1", "2026-10-20", "WS-STD", "none", "one_time", "1", ""))
+	b.AddPrice(RawCatalog{"WS-STD", "Windows Server 2022 Standard", "perpetual", "Microsoft", "none", "one_time", "USD", "900.00", "2026-10-15", "2026-10-16"}, Source{File: "catalog-2.csv", Line: 2})
+	addCancel(t, b, cancelOf("P2", "2026-12-01")) // 42 days
+	if rej := wantVerdict(t, b.Schedule(o, asOf("2026-12-31")), "K1"); rej.Held {
+		t.Errorf("K1 verdict %+v, want a reject", rej)
 	}
 }

@@ -191,6 +191,9 @@ func (b *Book) perpetual(res *Result, o *Order, cust Customer, rate decimal.Deci
 			"no catalog price in effect for SKU %q in %s on %s any more; the line waits for one", o.SKU, cust.Currency.Code, o.Date)
 		rej.Due = o.Date
 		res.Verdicts = append(res.Verdicts, Verdict{Src: o.Src, Kind: "order", Key: o.Key(), Reject: rej})
+		if cancel != nil {
+			res.Verdicts = append(res.Verdicts, b.waitForPrice(cancel, o.Date, rej, o, cust))
+		}
 		return
 	}
 	if rej := lineTooLarge(LineTotal(unit, o.Quantity), o.Quantity, cust.Currency, "quantity", fmt.Sprint(o.Quantity)); rej != nil {
@@ -198,6 +201,9 @@ func (b *Book) perpetual(res *Result, o *Order, cust Customer, rate decimal.Deci
 		// that check waits here rather than post a wrapped amount.
 		rej.Held, rej.Due = true, o.Date
 		res.Verdicts = append(res.Verdicts, Verdict{Src: o.Src, Kind: "order", Key: o.Key(), Reject: rej})
+		if cancel != nil {
+			res.Verdicts = append(res.Verdicts, b.waitForPrice(cancel, o.Date, rej, o, cust))
+		}
 		return
 	}
 	amount := Round(LineTotal(unit, o.Quantity), cust.Currency)
@@ -235,6 +241,23 @@ func (b *Book) window(c *Cancellation, start Date, o *Order, cust Customer, gros
 		return nil
 	}
 	return k1(c, o, cust, grossCredit, "cancellation on %s is outside the %d-day window of the purchase or renewal on %s (%d days)", c.Date, b.Window, start, days)
+}
+
+// waitForPrice judges cancellation c of a line whose term from start is
+// held (hold: V1 for a purchase, R3 for a renewal, waiting for a catalog
+// price; C1 when its price makes the line too large). Outside the K1 window
+// it is rejected now, the credit it would have made not known; inside, it
+// is held under the hold's rule and credited once the term is priced.
+// Such a cancellation was listed nowhere while the hold lasted.
+func (b *Book) waitForPrice(c *Cancellation, start Date, hold *Reject, o *Order, cust Customer) Verdict {
+	v := Verdict{Src: c.Src, Kind: "cancellation", Key: o.Key()}
+	if v.Reject = b.window(c, start, o, cust, 0); v.Reject != nil {
+		v.Reject.Support.NoPrice = true
+		return v
+	}
+	v.Reject = held(hold.Rule, "cancelled_at", c.Date.String(), "cancellation on %s waits with the term from %s: %s", c.Date, start, hold.Message)
+	v.Reject.Due = hold.Due
+	return v
 }
 
 // k1 is a K1 reject of cancellation c with what a support request needs.
@@ -313,7 +336,14 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			}
 			rej.Message += fmt.Sprintf("; the subscription ended on %s", ended)
 		case cancelTerm < 0:
-			// The term it falls in is held (no renewal price yet): wait with it.
+			// The term it falls in waits for a catalog price (the walk's
+			// last verdict holds it): judged against the window now, else
+			// held with it (it was listed nowhere before).
+			for _, v := range verdicts {
+				if v.Reject != nil && v.Reject.Held && v.Reject.Due != NoDate {
+					rej = b.waitForPrice(cancel, v.Reject.Due, v.Reject, o, cust).Reject
+				}
+			}
 		default:
 			t := &terms[cancelTerm]
 			for k, in := range t.insts {
@@ -640,6 +670,28 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			records = removeRenewal(records, r)
 			terms = terms[:len(terms)-1]
 		}
+		if pc, ok := env.charge(nextKey); ok && len(applied) > 0 && !b.renewedAs(pc, o, next, cust, env) {
+			// R3: the renewal on T is posted, and a posted renewal stands
+			// (as for R2's late toggles). A renew record that arrived after
+			// it and would change its term, plan or quantity cannot: reject
+			// the last to arrive of those that change something, and decide
+			// again without it (it failed every later post with a key
+			// conflict before). Judged before the checks below: a late
+			// record naming only a term made the posted plan not fit, and
+			// the record that had shaped the renewal was blamed for it.
+			var r *Renewal
+			for _, a := range applied {
+				if (a.Term != "" || a.Plan != "" || a.Quantity != 0) && (r == nil || a.Src.ID >= r.Src.ID) {
+					r = a
+				}
+			}
+			if r != nil {
+				redecide(r, reject("R3", "effective_at", r.Date.String(),
+					"renew dated %s arrived after subscription %s was renewed on %s and cannot change that renewal; cancel the renewed term instead (K1)",
+					r.Date, o.SubscriptionID, T))
+				continue
+			}
+		}
 		// V1: a renew record that names a term the SKU has in no currency
 		// and on no date asks for an unknown term, as an order would. It
 		// held the renewal (R3, "no price in effect") for good before, the
@@ -709,26 +761,6 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 				continue
 			}
 		}
-		if pc, ok := env.charge(nextKey); ok && len(applied) > 0 && !b.renewedAs(pc, o, next, cust, env) {
-			// R3: the renewal on T is posted, and a posted renewal stands
-			// (as for R2's late toggles). A renew record that arrived after
-			// it and would change its term, plan or quantity cannot: reject
-			// the last to arrive of those that change something, and decide
-			// again without it (it failed every later post with a key
-			// conflict before).
-			var r *Renewal
-			for _, a := range applied {
-				if (a.Term != "" || a.Plan != "" || a.Quantity != 0) && (r == nil || a.Src.ID >= r.Src.ID) {
-					r = a
-				}
-			}
-			if r != nil {
-				redecide(r, reject("R3", "effective_at", r.Date.String(),
-					"renew dated %s arrived after subscription %s was renewed on %s and cannot change that renewal; cancel the renewed term instead (K1)",
-					r.Date, o.SubscriptionID, T))
-				continue
-			}
-		}
 		prevEnd = T
 		cur = next
 	}
@@ -746,7 +778,7 @@ func (b *Book) renewedAs(pc PostedCharge, o *Order, next term, cust Customer, en
 	}
 	insts := Instalments(LineTotal(unit, next.quantity), cust.Currency, next.start, next.term, next.plan)
 	if len(insts) == 0 {
-		return true
+		return false // a plan that does not fit the term: not what was posted
 	}
 	amount := pc.Net
 	if Inclusive(cust.Country) {
