@@ -31,6 +31,11 @@ type Charge struct {
 	SKU         string
 	Description string
 	Order       *Order
+	// Late says the charge exists only through a record that arrived after
+	// the ledger's first close (Env.CutoverRecord): a toggle that renewed
+	// an expired subscription, or a term that follows such a renewal. P2
+	// bills it in the first open month, whenever it is dated.
+	Late bool
 }
 
 // Verdict is a decision Schedule makes about a record that the ingest could
@@ -63,6 +68,9 @@ type Env struct {
 	// Charge returns what the ledger holds of a posted charge (R3: a
 	// renewal is compared with the one posted). nil: nothing is posted.
 	Charge func(key string) (PostedCharge, bool)
+	// CutoverRecord is the id of the last source record that arrived
+	// before the ledger's first close (P2); 0 before it.
+	CutoverRecord int64
 }
 
 // PostedCharge is what the walk compares of a posted charge.
@@ -92,6 +100,7 @@ type term struct {
 	insts      []Instalment
 	src        Source     // the order, or the renew record that renewed it
 	applied    []*Renewal // the renew records that shaped a renewal
+	late       bool       // renewed only through a record that arrived after the first close
 }
 
 // Schedule returns every charge and credit due for the order line through
@@ -389,7 +398,7 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			c := Charge{
 				Key: key, Type: typ, Date: in.Start, Start: in.Start, End: in.End - 1, Quantity: t.quantity,
 				Net: net, Tax: tax, Gross: gross, Src: t.src, TermKey: termKey, UnitPrice: t.unitPrice,
-				SKU: o.SKU, Description: t.price.ProductName, Order: o,
+				SKU: o.SKU, Description: t.price.ProductName, Order: o, Late: t.late,
 			}
 			if cutoff != NoDate && in.Start > cutoff {
 				// K7: not charged after cancellation; if a late cancellation
@@ -405,7 +414,7 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 					rev := Charge{
 						Key: key + "/reversal", Type: ChargeCancelImmediate, Date: in.Start, Start: in.Start, End: in.End - 1,
 						Quantity: t.quantity, Net: -net, Tax: -tax, Gross: -gross, Src: cancel.Src, CreditsKey: key,
-						TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o,
+						TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o, Late: t.late,
 					}
 					if pc, ok := env.charge(key); ok {
 						// Exactly what was billed (K7), whatever the rules
@@ -424,7 +433,7 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 				res.Charges = append(res.Charges, Charge{
 					Key: key + "/credit", Type: ChargeCancelImmediate, Date: cancel.Date, Start: cancel.Date, End: in.End - 1,
 					Quantity: t.quantity, Net: cn, Tax: ct, Gross: cg, Src: cancel.Src, CreditsKey: key,
-					TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o,
+					TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o, Late: t.late,
 				})
 			}
 		}
@@ -640,7 +649,8 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			}
 			return terms, T, verdicts
 		}
-		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src, applied: applied}
+		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src, applied: applied,
+			late: cur.late || env.CutoverRecord > 0 && !renewsOn(records, rejected, T, prevEnd, defOn, possible, env.CutoverRecord)}
 		for _, r := range applied {
 			if r.Term != "" {
 				next.term = r.Term
@@ -785,6 +795,30 @@ func (b *Book) renewedAs(pc PostedCharge, o *Order, next term, cust Customer, en
 		amount = pc.Gross
 	}
 	return pc.Quantity == next.quantity && pc.End == insts[0].End-1 && amount == insts[0].Amount
+}
+
+// renewsOn reports whether the term ending on T renews (R1–R3) on the
+// records that arrived by record id upTo alone: false when only a record
+// that arrived later (after the first close) renews it.
+func renewsOn(records []*Renewal, rejected map[*Renewal]bool, T, prevEnd Date, defOn, possible bool, upTo int64) bool {
+	if !possible {
+		return false
+	}
+	on := defOn
+	for _, r := range records {
+		if rejected[r] || r.Date > T || r.Src.ID > upTo {
+			continue
+		}
+		switch r.Action {
+		case ActionRenew:
+			if prevEnd == NoDate || r.Date > prevEnd {
+				return true
+			}
+		case ActionOn, ActionOff:
+			on = r.Action == ActionOn
+		}
+	}
+	return on
 }
 
 func removeRenewal(rs []*Renewal, r *Renewal) []*Renewal {

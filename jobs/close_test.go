@@ -1017,3 +1017,37 @@ func TestR3_APerpetualLineWithTheSubscriptionsIdLeavesItsHoldAlone(t *testing.T)
 		})
 	}
 }
+
+// TestP2_ARenewalOnlyALateToggleMadeIsBilledInTheFirstOpenMonth: O1 (2021,
+// auto-renew off by default) expired on 2022-11-10. An auto_renew_on dated
+// 2022-11-01 arrives after the first close (cutover 2023-01): the renewal
+// it makes, dated before the cutover, is billed in the first open month
+// (P2), and the next one in its own. It was recorded on no invoice before,
+// its source being the order, which had arrived before the first close
+// (found by an audit). O2's toggle arrived before the first close: its
+// pre-cutover renewal was the system before's to bill.
+func TestP2_ARenewalOnlyALateToggleMadeIsBilledInTheFirstOpenMonth(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		_, d := resendLedger(t, url)
+		const renewalsHeader = "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n"
+		mustIngest(t, d, usInbox(t, map[string]string{
+			"catalog.csv":  resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,annual,USD,120.00,2020-01-01,\n",
+			"orders.csv":   resendOrdersHeader + "O1,1,2021-11-10,C1,S,P1Y,annual,1,S1,\nO2,1,2021-11-10,C1,S,P1Y,annual,1,S2,\n",
+			"renewals.csv": renewalsHeader + "S2,auto_renew_on,2022-11-01,a@b,admin_agent,,,\n",
+		}))
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2023-03"), BillFrom: resendMonth(t, "2023-01"), Out: out})
+		mustIngest(t, d, resendInbox(t, map[string]string{"renewals-late.csv": renewalsHeader + "S1,auto_renew_on,2022-11-01,a@b,admin_agent,,,\n"}))
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2023-11"), Out: out})
+		// 120.00 a year + 10%.
+		for m, want := range map[string]string{
+			"2023-04": "INV-2023-04-000001,C1,USD,renew,O1,1,S1,S,Sub,2022-11-10,2023-11-09,1,120.00,12.00,132.00,orders.csv:2,\n",
+			"2023-11": "INV-2023-11-000001,C1,USD,renew,O1,1,S1,S,Sub,2023-11-10,2024-11-09,1,120.00,12.00,132.00,orders.csv:2,\n" +
+				"INV-2023-11-000001,C1,USD,renew,O2,1,S2,S,Sub,2023-11-10,2024-11-09,1,120.00,12.00,132.00,orders.csv:3,\n",
+		} {
+			if got := resendOut(t, out, m, "invoice-lines.csv"); !strings.HasSuffix(got, "credited_invoice\n"+want) {
+				t.Errorf("%s lines:\n%s\nwant:\n%s", m, got, want)
+			}
+		}
+	})
+}

@@ -350,7 +350,7 @@ func unseenAfter(ctx context.Context, d Deps) (int64, error) {
 // schedules runs the rules on every order line of the page, looking up in
 // the ledger what they ask about (posted keys, locked term prices) until a
 // pass asks nothing new: usually two passes.
-func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]invoice.Result, map[string]ledger.PostedTxn, map[string]bool, error) {
+func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date, cal calendar) ([]invoice.Result, map[string]ledger.PostedTxn, map[string]bool, error) {
 	posted := map[string]ledger.PostedTxn{}
 	locked := map[string]decimal.Decimal{}
 	asked, askedTerms := map[string]bool{}, map[string]bool{}
@@ -373,8 +373,9 @@ func (pg *page) schedules(ctx context.Context, d Deps, asOf invoice.Date) ([]inv
 			return p, ok
 		}
 		env := invoice.Env{
-			AsOf:   asOf,
-			Posted: func(k string) bool { _, ok := ruleAsks(k); return ok },
+			AsOf:          asOf,
+			CutoverRecord: cal.cutoverRecord,
+			Posted:        func(k string) bool { _, ok := ruleAsks(k); return ok },
 			Charge: func(k string) (invoice.PostedCharge, bool) {
 				p, ok := ruleAsks(k)
 				if !ok {
@@ -463,7 +464,7 @@ func final(results []invoice.Result, rulesAsked []string, posted map[string]ledg
 // plan turns the page's schedules into what to write.
 func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calendar) (*plan, error) {
 	p := &plan{status: map[int64]statusChange{}, released: pg.book.Release()}
-	results, posted, locked, err := pg.schedules(ctx, d, asOf)
+	results, posted, locked, err := pg.schedules(ctx, d, asOf, cal)
 	if err != nil {
 		return nil, err
 	}
@@ -489,8 +490,13 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 			}
 			// The later to arrive of the charge's record and its order
 			// line's: a credit from a cancellation that waited for its order
-			// (K6) arrived, in effect, with the order.
-			period, invoiced := cal.place(c.Date, max(c.Src.ID, o.Src.ID))
+			// (K6) arrived, in effect, with the order. A renewal only a late
+			// toggle made (Late) arrived with the toggle.
+			arrived := max(c.Src.ID, o.Src.ID)
+			if c.Late {
+				arrived = math.MaxInt64
+			}
+			period, invoiced := cal.place(c.Date, arrived)
 			p.txns = append(p.txns, toTxn(c, cust, period, invoiced))
 			// Checked and hashed here, while the database writes the last
 			// page, rather than on the posting path.
