@@ -348,6 +348,15 @@ func TestV1_APurchaseWhosePriceEndedIsHeldAsAPurchase(t *testing.T) {
 	wantCharge(t, b.Schedule(o, asOf("2026-10-31")), "N1/1/T0/I0", ChargeNew, "2026-10-20", "2027-10-19", amounts{110000, 11000, 121000})
 }
 
+// wantVerdicts checks a result's rejects and holds, as "file:line rule",
+// against want (what they should be, said in words, and the list).
+func wantVerdicts(t *testing.T, res Result, what string, want ...string) {
+	t.Helper()
+	if got := verdictRules(res); !slices.Equal(got, want) {
+		t.Errorf("verdicts %v, want %s: %v", got, what, want)
+	}
+}
+
 // verdictRules lists a result's rejects and holds as "file:line rule".
 func verdictRules(res Result) []string {
 	var out []string
@@ -373,9 +382,7 @@ func TestV2_TheRenewRecordThatNamedThePlanIsTheOneRejected(t *testing.T) {
 	q.Quantity = "3"
 	addRenewal(t, b, q, 3)
 	res := b.Schedule(o, asOf("2026-03-31"))
-	if got := verdictRules(res); !slices.Equal(got, []string{"renewals.csv:2 V2"}) {
-		t.Errorf("verdicts %v, want the plan's record rejected V2 only", got)
-	}
+	wantVerdicts(t, res, "the plan's record rejected V2 only", "renewals.csv:2 V2")
 	// P3Y annual at 3,300.00 × 3 ÷ 3 = 3,300.00 a year, US tax 330.00.
 	c := wantCharge(t, res, "Q1/1/T1/I0", ChargeRenew, "2026-03-13", "2027-03-12", amounts{330000, 33000, 363000})
 	if c.Quantity != 3 || c.Src.Line != 3 {
@@ -399,9 +406,7 @@ func TestV1_AnUnknownTermIsRejectedWhenALaterRecordNamesAKnownOne(t *testing.T) 
 	q.Term, q.Quantity = "P1Y", "2"
 	addRenewal(t, b, q, 3)
 	res := b.Schedule(o, asOf("2026-03-31"))
-	if got := verdictRules(res); !slices.Equal(got, []string{"renewals.csv:2 V1"}) {
-		t.Errorf("verdicts %v, want the unknown term's record rejected V1 only", got)
-	}
+	wantVerdicts(t, res, "the unknown term's record rejected V1 only", "renewals.csv:2 V1")
 	// P1Y monthly (the order's plan) at quantity 2: 120.00 × 2 ÷ 12 = 20.00, tax 2.00.
 	wantCharge(t, res, "U2/1/T1/I0", ChargeRenew, "2026-03-01", "2026-03-31", amounts{2000, 200, 2200})
 }
@@ -419,9 +424,7 @@ func TestV2_APlanNoRowOfTheTermListsIsRejectedNotHeld(t *testing.T) {
 	r.Term, r.BillingPlan = "P3Y", "monthly"
 	addRenewal(t, b, r, 2)
 	res := b.Schedule(o, asOf("2026-02-28"))
-	if got := verdictRules(res); !slices.Equal(got, []string{"renewals.csv:2 V2"}) {
-		t.Errorf("verdicts %v, want the record rejected V2 only", got)
-	}
+	wantVerdicts(t, res, "the record rejected V2 only", "renewals.csv:2 V2")
 	// Auto-renewed P1Y annual at 1,100.00 AUD, tax included (AU 10%):
 	// net round(1,100.00 ÷ 1.1) = 1,000.00, tax 100.00.
 	wantCharge(t, res, "A1/1/T1/I0", ChargeRenew, "2026-02-26", "2027-02-25", amounts{100000, 10000, 110000})
@@ -431,9 +434,7 @@ func TestV2_APlanNoRowOfTheTermListsIsRejectedNotHeld(t *testing.T) {
 	r = renewal("AS2", ActionRenew, "2026-02-01")
 	r.Term, r.BillingPlan = "P3Y", "triennial" // listed in USD: waits for an AUD row
 	addRenewal(t, b, r, 2)
-	if got := verdictRules(b.Schedule(o, asOf("2026-02-28"))); !slices.Equal(got, []string{"renewals.csv:2 R3"}) {
-		t.Errorf("verdicts %v, want the renewal held for a price (R3)", got)
-	}
+	wantVerdicts(t, b.Schedule(o, asOf("2026-02-28")), "the renewal held for a price (R3)", "renewals.csv:2 R3")
 }
 
 // R2/R3: records of one day apply in the order of their effective_at times,
@@ -497,9 +498,7 @@ func TestR3_ALateTermOnlyRecordCannotUnshapeAPostedRenewal(t *testing.T) {
 		return decimal.RequireFromString("3300.00"), k == "L3/1/T0" || k == "L3/1/T1"
 	}
 	res := b.Schedule(o, env)
-	if got := verdictRules(res); !slices.Equal(got, []string{"renewals-late.csv:2 R3"}) {
-		t.Errorf("verdicts %v, want the late record rejected R3 only", got)
-	}
+	wantVerdicts(t, res, "the late record rejected R3 only", "renewals-late.csv:2 R3")
 	wantCharge(t, res, "L3/1/T1/I0", ChargeRenew, "2025-03-01", "2028-02-29", amounts{990000, 99000, 1089000})
 }
 
