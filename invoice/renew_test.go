@@ -515,7 +515,7 @@ func TestR3_ACancellationInATermHeldForAPriceIsHeldWithIt(t *testing.T) {
 	if got := verdictRules(res); !slices.Equal(got, []string{"cancellations.csv:2 R3", "orders.csv:" + fmt.Sprint(o.Src.Line) + " R3"}) {
 		t.Fatalf("verdicts %v, want the renewal and its cancellation held (R3)", got)
 	}
-	if v := res.Verdicts[0].Reject; !v.Held || v.Due != MustDate("2026-10-01") || !strings.HasPrefix(v.Message, "cancellation on 2026-10-10 waits with the term from 2026-10-01: renewal of subscription HS1") {
+	if v := res.Verdicts[0].Reject; !v.Held || v.Due != MustDate("2026-10-10") || !strings.HasPrefix(v.Message, "cancellation on 2026-10-10 waits with the term from 2026-10-01: renewal of subscription HS1") {
 		t.Errorf("cancellation's hold %+v", v)
 	}
 	// The catalog prices the renewal: 900.00 + 10%, and 356 of 365 days

@@ -265,7 +265,10 @@ func (b *Book) waitForPrice(c *Cancellation, start Date, hold *Reject, o *Order,
 		return v
 	}
 	v.Reject = held(hold.Rule, "cancelled_at", c.Date.String(), "cancellation on %s waits with the term from %s: %s", c.Date, start, hold.Message)
-	v.Reject.Due = hold.Due
+	// Judged again by a run that reaches the cancel day, not the term's
+	// start: one before it does not see the cancellation at all, and
+	// released it while it still waited.
+	v.Reject.Due = c.Date
 	return v
 }
 
@@ -493,8 +496,10 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 		horizon := NoDate
 		for _, r := range records {
 			if candidate(r) {
-				// The term end it applies to is at most a P3Y term away.
-				horizon = max(horizon, r.Date.AddMonths(36))
+				// The term end it applies to is at most a P3Y term after
+				// its date, or after the order's for a record dated
+				// before the order.
+				horizon = max(horizon, max(r.Date, o.Date).AddMonths(36))
 			}
 		}
 		if horizon > env.AsOf {

@@ -1051,3 +1051,70 @@ func TestP2_ARenewalOnlyALateToggleMadeIsBilledInTheFirstOpenMonth(t *testing.T)
 		}
 	})
 }
+
+// TestV1_ACancellationHeldWithAPurchaseStaysHeldBeforeItsDay: a perpetual
+// purchase of 2026-10-05 lost its price (a later catalog row ended it) and
+// its cancellation of 2026-10-20 waits with it (V1). A close of September,
+// whose posting does not reach the cancellation, still lists both: the
+// cancellation's hold waits for its own day, not the purchase's. Released
+// by such a run before, it was listed nowhere (found by a review).
+func TestV1_ACancellationHeldWithAPurchaseStaysHeldBeforeItsDay(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		mustIngest(t, d, usInbox(t, map[string]string{
+			"catalog.csv": resendCatalogHeader + "P1,Perp One,perpetual,Pub,none,one_time,USD,100.00,2026-09-01,\n",
+			"orders.csv":  resendOrdersHeader + "O-1,1,2026-10-05,C1,P1,none,one_time,1,,\n",
+		}))
+		mustIngest(t, d, resendInbox(t, map[string]string{
+			"catalog-2.csv":     resendCatalogHeader + "P1,Perp One,perpetual,Pub,none,one_time,USD,100.00,2026-10-01,2026-10-02\n",
+			"cancellations.csv": k7LateCancel + "O-1,1,2026-10-20,a@b,admin_agent,wrong\n",
+		}))
+		if s, err := Post(ctx, d, invoice.MustDate("2026-10-25"), false); err != nil || s.Held != 2 {
+			t.Fatalf("post: %+v, %v; want the purchase and its cancellation held", s, err)
+		}
+		mustIngest(t, d, resendInbox(t, map[string]string{"customers-2.csv": "customer_id,name,domain,country,currency\nC2,Two,two.example,US,USD\n"}))
+		out := t.TempDir()
+		s := mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-09"), BillFrom: resendMonth(t, "2026-09"), Out: out})
+		want := "file,line,record_key,rule,message\n" +
+			`cancellations.csv,2,O-1/1,V1,"held: cancellation on 2026-10-20 waits with the term from 2026-10-05: no catalog price in effect for SKU ""P1"" in USD on 2026-10-05 any more; the line waits for one"` + "\n" +
+			`orders.csv,2,O-1/1,V1,"held: no catalog price in effect for SKU ""P1"" in USD on 2026-10-05 any more; the line waits for one"` + "\n"
+		if got := resendOut(t, out, "2026-09", "rejects.csv"); got != want || s.Held != 2 {
+			t.Errorf("September close: held %d, rejects.csv:\n%s\nwant 2 and:\n%s", s.Held, got, want)
+		}
+	})
+}
+
+// TestK7_ARenewRecordDatedBeforeItsOrderStillShapesARenewalPostedAhead: a
+// renew record dated before the order applies to the first term end, more
+// than three years after its date; a post placed that renewal ahead; a late
+// cancellation reverses it as billed and leaves the record accepted (the
+// walk that looks for renewals posted ahead stopped three years after the
+// record's date, and the record was rejected, K7; found by a review).
+func TestK7_ARenewRecordDatedBeforeItsOrderStillShapesARenewalPostedAhead(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		mustIngest(t, d, usInbox(t, map[string]string{
+			"catalog.csv":  resendCatalogHeader + "SUBC,Sub C,subscription,Pub,P3Y,annual;triennial,USD,360.00,2020-01-01,\n",
+			"orders.csv":   resendOrdersHeader + "O1,1,2026-01-10,C1,SUBC,P3Y,triennial,3,S1,\n",
+			"renewals.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\nS1,renew,2025-12-20,a@b,admin_agent,,annual,4\n",
+		}))
+		if _, err := Post(ctx, d, invoice.MustDate("2029-02-01"), false); err != nil {
+			t.Fatal(err)
+		}
+		mustIngest(t, d, resendInbox(t, map[string]string{"cancellations-late.csv": k7LateCancel + "O1,1,2026-01-20,a@b,admin_agent,late\n"}))
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-01"), BillFrom: resendMonth(t, "2026-01"), Out: out})
+		if got := resendOut(t, out, "2026-01", "rejects.csv"); got != "file,line,record_key,rule,message\n" {
+			t.Errorf("January rejects:\n%s", got)
+		}
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2029-01"), Out: out})
+		// The annual renewal at quantity 4: 360.00 × 4 ÷ 3 = 480.00 + 10%, reversed.
+		want := "INV-2029-01-000001,C1,USD,renew,O1,1,S1,SUBC,Sub C,2029-01-10,2030-01-09,4,480.00,48.00,528.00,renewals.csv:2,\n" +
+			"INV-2029-01-000001,C1,USD,cancelImmediate,O1,1,S1,SUBC,Sub C,2029-01-10,2030-01-09,4,-480.00,-48.00,-528.00,cancellations-late.csv:2,INV-2029-01-000001\n"
+		if got := resendOut(t, out, "2029-01", "invoice-lines.csv"); !strings.HasSuffix(got, "credited_invoice\n"+want) {
+			t.Errorf("January 2029 lines:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
