@@ -1118,3 +1118,37 @@ func TestK7_ARenewRecordDatedBeforeItsOrderStillShapesARenewalPostedAhead(t *tes
 		}
 	})
 }
+
+// TestR2_RecordsStoredWithoutTheirTimeAreOrderedByIt: renewals records
+// stored before the ninth session hold no instant; read back, they take it
+// from their row's effective_at, so an auto_renew_on at 18:00 read before an
+// auto_renew_off at 09:00 of the same day still leaves auto-renew on (such
+// records were ordered by row, and the subscription expired; found by a
+// review).
+func TestR2_RecordsStoredWithoutTheirTimeAreOrderedByIt(t *testing.T) {
+	ctx := context.Background()
+	l, d := sqliteDeps(t)
+	mustIngest(t, d, usInbox(t, map[string]string{
+		"catalog.csv": resendCatalogHeader + "SUBA,Sub A,subscription,Pub,P1Y,annual,USD,120.00,2020-01-01,\n",
+		"orders.csv":  resendOrdersHeader + "O1,1,2025-01-10,C1,SUBA,P1Y,annual,1,S1,\n",
+		"renewals.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n" +
+			"S1,auto_renew_on,2025-06-01T18:00:00Z,a@b,admin_agent,,,\nS1,auto_renew_off,2025-06-01T09:00:00Z,a@b,admin_agent,,,\n",
+	}))
+	res, err := l.DB().Exec(`UPDATE source_records SET raw = json_remove(raw, '$.record.At') WHERE kind = 'renewals'`)
+	if n, _ := res.RowsAffected(); err != nil || n != 2 {
+		t.Fatalf("stripping the instants: %d rows, %v", n, err)
+	}
+	if _, err := Post(ctx, d, invoice.MustDate("2026-01-31"), false); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for p, err := range l.Posted(ctx) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, p.Key)
+	}
+	if sort.Strings(keys); !slices.Equal(keys, []string{"O1/1/T0/I0", "O1/1/T1/I0"}) {
+		t.Errorf("posted %v, want the order and its renewal of 2026-01-10", keys)
+	}
+}

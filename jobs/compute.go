@@ -173,11 +173,10 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 		return nil, afterID, err
 	}
 	for _, rec := range renewals {
-		var n invoice.Renewal
-		if err := decodeRecord(rec, &n); err != nil {
+		n, err := decodeRenewal(rec)
+		if err != nil {
 			return nil, afterID, err
 		}
-		n.Src = srcOf(rec)
 		b.PutRenewal(n, rec.Hash)
 		note(rec, bySub[n.SubscriptionID])
 	}

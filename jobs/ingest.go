@@ -459,11 +459,10 @@ func preloadRenewals(ctx context.Context, tx *ledger.Tx, b *invoice.Book, subs [
 		return err
 	}
 	for _, rec := range recs {
-		var n invoice.Renewal
-		if err := decodeRecord(rec, &n); err != nil {
+		n, err := decodeRenewal(rec)
+		if err != nil {
 			return err
 		}
-		n.Src = srcOf(rec)
 		b.PutRenewal(n, rec.Hash)
 	}
 	return nil

@@ -66,6 +66,28 @@ func decodeRecord(rec ledger.SourceRecord, into any) error {
 	return nil
 }
 
+// decodeRenewal is a stored renewals record with its source. A record
+// stored before the ninth session has no instant (At): it is read from
+// its row's effective_at, so records of one day are ordered by time
+// whichever version stored them.
+func decodeRenewal(rec ledger.SourceRecord) (invoice.Renewal, error) {
+	var n invoice.Renewal
+	if err := decodeRecord(rec, &n); err != nil {
+		return n, err
+	}
+	n.Src = srcOf(rec)
+	if n.At.IsZero() {
+		row, err := decodeRow(rec)
+		if err != nil {
+			return n, err
+		}
+		if n.At, err = invoice.ParseInstant(row["effective_at"]); err != nil {
+			return n, fmt.Errorf("source record %d (%s:%d): %w", rec.ID, rec.File, rec.Line, err)
+		}
+	}
+	return n, nil
+}
+
 func decodeRow(rec ledger.SourceRecord) (map[string]string, error) {
 	var s stored
 	if err := json.Unmarshal([]byte(rec.Raw), &s); err != nil {
