@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -134,7 +135,7 @@ func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string
 	log.Info("run started", "as_of", asOf)
 	err = d.hook(command + ":start")
 	if err == nil {
-		err = fn(s.RunID, &s)
+		err = guard(func() error { return fn(s.RunID, &s) })
 	}
 	if err == nil {
 		err = d.hook(command + ":finishing")
@@ -159,6 +160,18 @@ func run(ctx context.Context, d Deps, command, asOf string, fn func(runID string
 	log.Info("run finished", "outcome", outcome, "files", len(s.Files), "rows_read", s.Read, "rows_accepted", s.Accepted,
 		"rows_rejected", s.Rejected, "held", s.Held, "posted", s.Posted, "invoices", s.Invoices, "elapsed", s.Elapsed.String())
 	return s, nil
+}
+
+// guard runs fn and turns a panic in it (a bug) into an error, so the run
+// is recorded as failed: the transaction fn had open is rolled back on the
+// way up. It was left "running" in job_runs before.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error (a bug; what the run had not committed is rolled back): %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn()
 }
 
 // progress is a bar on the terminal for a long step, or nothing when the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"cspbill/ledger"
 	"cspbill/ledger/ledgertest"
 )
 
@@ -166,6 +168,17 @@ func TestE2E_APanicFailsTheRunAndRollsBack(t *testing.T) {
 				}
 				if got := ledgerContent(t, strings.TrimPrefix(db, "--db=")); len(got) != 0 {
 					t.Fatalf("the failed post left %d transactions", len(got))
+				}
+				// Recorded as failed, not left "running" as a killed run is.
+				l, err := ledger.Open(context.Background(), strings.TrimPrefix(db, "--db="))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var outcomes []string
+				err = l.DB().Select(&outcomes, `SELECT outcome FROM job_runs WHERE command = 'post'`)
+				l.Close()
+				if err != nil || !slices.Equal(outcomes, []string{"failed"}) {
+					t.Errorf("job_runs of the post: %v, %v; want [failed]", outcomes, err)
 				}
 				wantCode(t, cspbill(t, nil, "post", "--as-of", "2026-10-15", db), 3, "post again")
 				if got := ledgerContent(t, strings.TrimPrefix(db, "--db=")); !slices.Equal(got, want) {
