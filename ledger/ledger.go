@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -125,6 +126,33 @@ func Open(ctx context.Context, rawURL string) (*Ledger, error) {
 	return l, nil
 }
 
+// cutPathLedger refuses a sqlite path with '#', '?' or '%' whose file does
+// not exist while the file an earlier version opened for it does: until
+// the ninth session SQLite's URI parser cut the name at '#' or '?' (and
+// decoded '%XX'), so "close#2026.db" is a ledger in "close". Opening the full
+// name would start an empty ledger beside it, and the next close would
+// invoice the month again.
+func cutPathLedger(path string) error {
+	if !strings.ContainsAny(path, "#?%") {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	old := path
+	if i := strings.IndexAny(old, "#?"); i >= 0 {
+		old = old[:i]
+	}
+	if u, err := url.PathUnescape(old); err == nil {
+		old = u
+	}
+	if fi, err := os.Stat(old); err != nil || !fi.Mode().IsRegular() || old == path {
+		return nil
+	}
+	return fmt.Errorf("%w: sqlite:%s does not exist, but %s does: versions before the ninth session cut sqlite paths at '#' or '?', so that file is this ledger; rename it to %s (or give its name) to go on with it",
+		ErrInvalid, path, old, path)
+}
+
 // uriPath escapes what SQLite's URI file names give a meaning to.
 var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
@@ -140,6 +168,9 @@ func open(ctx context.Context, rawURL string) (*Ledger, error) {
 			return nil, fmt.Errorf("%w: %q: sqlite needs a file path", ErrInvalid, l.url)
 		}
 		driver, l.d = "sqlite", sqlite
+		if err := cutPathLedger(l.path); err != nil {
+			return nil, err
+		}
 		// WAL lets readers run beside the writer; _txlock=immediate takes
 		// the write lock at BEGIN, so a read-then-write transaction (Post
 		// reads the next id) can never fail half way on a busy snapshot.

@@ -104,3 +104,25 @@ func TestOpen_ASQLitePathIsTheFileNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestOpen_ALedgerAnEarlierVersionOpenedUnderACutPathIsNamed: an earlier
+// version kept sqlite:close#2026.db in the file "close"; opening the full
+// name now, while only "close" exists, is refused with the file to rename,
+// rather than starting an empty ledger beside it (the next close invoiced
+// the month a second time; found by a review).
+func TestOpen_ALedgerAnEarlierVersionOpenedUnderACutPathIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	openLedger(t, "sqlite:"+filepath.Join(dir, "close")).Close()
+	_, err := ledger.Open(context.Background(), "sqlite:"+filepath.Join(dir, "close#2026.db"))
+	if !errors.Is(err, ledger.ErrInvalid) || !strings.Contains(err.Error(), "rename it to") {
+		t.Fatalf("Open = %v, want a refusal naming the file to rename", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "close#2026.db")); !os.IsNotExist(err) {
+		t.Errorf("the full name was created: %v", err)
+	}
+	// Once renamed, it opens.
+	if err := os.Rename(filepath.Join(dir, "close"), filepath.Join(dir, "close#2026.db")); err != nil {
+		t.Fatal(err)
+	}
+	openLedger(t, "sqlite:"+filepath.Join(dir, "close#2026.db"))
+}
