@@ -557,3 +557,36 @@ func TestV1_ACancellationOfAPurchaseHeldForAPriceIsHeldWithIt(t *testing.T) {
 		t.Errorf("K1 verdict %+v, want a reject", rej)
 	}
 }
+
+// R3 on a ledger an earlier version posted: a legacy one_time P1Y line
+// renewed onto P3Y was posted as the first of three annual instalments (the
+// plan taken from the old term, before the ninth session). The renewal
+// stands as posted and goes on as it began; recomputed as triennial, it
+// failed every later post on its key (found by a review).
+func TestR3_ALegacyRenewalPostedByAnEarlierVersionStandsAsPosted(t *testing.T) {
+	b := testBook(t)
+	raw := order("L4", "US1", "2021-11-01", "SQL-SUB", "P1Y", "one_time", "1", "LS4")
+	raw.AutoRenew = "true"
+	o := addOrder(t, b, raw)
+	r := renewal("LS4", ActionRenew, "2022-10-01")
+	r.Term = "P3Y"
+	addRenewal(t, b, r, 2)
+	posted := map[string]PostedCharge{
+		"L4/1/T0/I0": {Quantity: 1, End: MustDate("2022-10-31"), Net: 120000, Gross: 132000},
+		"L4/1/T1/I0": {Quantity: 1, End: MustDate("2023-10-31"), Net: 110000, Gross: 121000}, // 3,300.00 ÷ 3
+	}
+	env := asOf("2023-11-30")
+	env.Posted = func(k string) bool { _, ok := posted[k]; return ok }
+	env.Charge = func(k string) (PostedCharge, bool) { p, ok := posted[k]; return p, ok }
+	env.LockedPrice = func(k string) (decimal.Decimal, bool) {
+		p := map[string]string{"L4/1/T0": "1200.00", "L4/1/T1": "3300.00"}[k]
+		if p == "" {
+			return decimal.Decimal{}, false
+		}
+		return decimal.RequireFromString(p), true
+	}
+	res := b.Schedule(o, env)
+	wantVerdicts(t, res, "none: the posted renewal stands")
+	wantCharge(t, res, "L4/1/T1/I0", ChargeRenew, "2022-11-01", "2023-10-31", amounts{110000, 11000, 121000})
+	wantCharge(t, res, "L4/1/T1/I1", ChargeCycle, "2023-11-01", "2024-10-31", amounts{110000, 11000, 121000})
+}

@@ -685,6 +685,17 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			records = removeRenewal(records, r)
 			terms = terms[:len(terms)-1]
 		}
+		if pc, ok := env.charge(nextKey); ok && len(applied) > 0 && !b.renewedAs(pc, o, next, cust, env) && cur.plan == PlanOneTime &&
+			!slices.ContainsFunc(applied, func(a *Renewal) bool { return a.Plan != "" }) {
+			// A legacy one_time line renewed onto another term, posted by
+			// a version before the ninth session, which took the plan from
+			// the old term: the renewal stands as it was posted.
+			posted := next
+			posted.plan = map[string]string{TermP1Y: PlanAnnual, TermP3Y: PlanTriennial}[cur.term]
+			if b.renewedAs(pc, o, posted, cust, env) {
+				next = posted
+			}
+		}
 		if pc, ok := env.charge(nextKey); ok && len(applied) > 0 && !b.renewedAs(pc, o, next, cust, env) {
 			// R3: the renewal on T is posted, and a posted renewal stands
 			// (as for R2's late toggles). A renew record that arrived after
