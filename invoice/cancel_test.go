@@ -340,3 +340,29 @@ func TestK1_ACancellationAfterExpiryIsRejectedUnderAWideWindow(t *testing.T) {
 		t.Errorf("keys %v, want the order's charge only", got)
 	}
 }
+
+// K7 on a ledger an earlier version posted: a renewal billed at quantity 2
+// (a renew record since rejected) was reversed at the order's quantity 1,
+// -3,300.00 of 6,600.00, before the ninth session. That reversal stands (its
+// key is posted) and a correction credits the rest, so the renewal is
+// reversed exactly; recomputed from the posted charge alone, the reversal's
+// key failed every post (found by a review).
+func TestK7_AShortReversalAnEarlierVersionPostedIsCorrected(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("R1", "US1", "2022-07-05", "SQL-SUB", "P3Y", "triennial", "1", "RS1"))
+	addCancel(t, b, cancelOf("R1", "2022-08-02"))
+	posted := map[string]PostedCharge{
+		"R1/1/T0/I0":          {Quantity: 1, End: MustDate("2025-07-04"), Net: 330000, Gross: 363000},
+		"R1/1/T1/I0":          {Quantity: 2, End: MustDate("2028-07-04"), Net: 660000, Gross: 726000},
+		"R1/1/T1/I0/reversal": {Quantity: 1, End: MustDate("2028-07-04"), Net: -330000, Gross: -363000},
+	}
+	env := asOf("2025-08-31")
+	env.Posted = func(k string) bool { _, ok := posted[k]; return ok }
+	env.Charge = func(k string) (PostedCharge, bool) { p, ok := posted[k]; return p, ok }
+	res := b.Schedule(o, env)
+	wantCharge(t, res, "R1/1/T1/I0/reversal", ChargeCancelImmediate, "2025-07-05", "2028-07-04", amounts{-330000, -33000, -363000})
+	c := wantCharge(t, res, "R1/1/T1/I0/reversal/correction", ChargeCancelImmediate, "2025-07-05", "2028-07-04", amounts{-330000, -33000, -363000})
+	if c.CreditsKey != "R1/1/T1/I0" || c.Quantity != 2 {
+		t.Errorf("correction credits %s at quantity %d, want R1/1/T1/I0 at 2", c.CreditsKey, c.Quantity)
+	}
+}

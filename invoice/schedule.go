@@ -425,6 +425,20 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 						rev.Quantity, rev.End = pc.Quantity, pc.End
 						rev.Net, rev.Tax, rev.Gross = -pc.Net, -(pc.Gross - pc.Net), -pc.Gross
 					}
+					if pr, ok := env.charge(rev.Key); ok && (pr.Net != rev.Net || pr.Gross != rev.Gross) {
+						// A reversal an earlier version posted that does
+						// not negate the charge (before the ninth session a
+						// renewal shaped by a renew record was reversed at
+						// the order's quantity): it stands, and a correction
+						// credits what it left billed.
+						fix := rev
+						fix.Key = rev.Key + "/correction"
+						fix.Net, fix.Tax, fix.Gross = rev.Net-pr.Net, rev.Tax-(pr.Gross-pr.Net), rev.Gross-pr.Gross
+						rev.Quantity, rev.End = pr.Quantity, pr.End
+						rev.Net, rev.Tax, rev.Gross = pr.Net, pr.Gross-pr.Net, pr.Gross
+						res.Charges = append(res.Charges, rev, fix)
+						continue
+					}
 					res.Charges = append(res.Charges, rev)
 				}
 				continue
