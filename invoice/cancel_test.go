@@ -356,9 +356,7 @@ func TestK7_AShortReversalAnEarlierVersionPostedIsCorrected(t *testing.T) {
 		"R1/1/T1/I0":          {Quantity: 2, End: MustDate("2028-07-04"), Net: 660000, Gross: 726000},
 		"R1/1/T1/I0/reversal": {Quantity: 1, End: MustDate("2028-07-04"), Net: -330000, Gross: -363000},
 	}
-	env := asOf("2025-08-31")
-	env.Posted = func(k string) bool { _, ok := posted[k]; return ok }
-	env.Charge = func(k string) (PostedCharge, bool) { p, ok := posted[k]; return p, ok }
+	env := postedEnv("2025-08-31", posted)
 	res := b.Schedule(o, env)
 	wantCharge(t, res, "R1/1/T1/I0/reversal", ChargeCancelImmediate, "2025-07-05", "2028-07-04", amounts{-330000, -33000, -363000})
 	c := wantCharge(t, res, "R1/1/T1/I0/reversal/correction", ChargeCancelImmediate, "2025-07-05", "2028-07-04", amounts{-330000, -33000, -363000})

@@ -491,9 +491,7 @@ func TestR3_ALateTermOnlyRecordCannotUnshapeAPostedRenewal(t *testing.T) {
 		"L3/1/T0/I0": {Quantity: 2, End: MustDate("2025-02-28"), Net: 660000, Gross: 726000},
 		"L3/1/T1/I0": {Quantity: 3, End: MustDate("2028-02-29"), Net: 990000, Gross: 1089000},
 	}
-	env := asOf("2025-04-30")
-	env.Posted = func(k string) bool { _, ok := posted[k]; return ok }
-	env.Charge = func(k string) (PostedCharge, bool) { p, ok := posted[k]; return p, ok }
+	env := postedEnv("2025-04-30", posted)
 	env.LockedPrice = func(k string) (decimal.Decimal, bool) {
 		return decimal.RequireFromString("3300.00"), k == "L3/1/T0" || k == "L3/1/T1"
 	}
@@ -575,9 +573,7 @@ func TestR3_ALegacyRenewalPostedByAnEarlierVersionStandsAsPosted(t *testing.T) {
 		"L4/1/T0/I0": {Quantity: 1, End: MustDate("2022-10-31"), Net: 120000, Gross: 132000},
 		"L4/1/T1/I0": {Quantity: 1, End: MustDate("2023-10-31"), Net: 110000, Gross: 121000}, // 3,300.00 ÷ 3
 	}
-	env := asOf("2023-11-30")
-	env.Posted = func(k string) bool { _, ok := posted[k]; return ok }
-	env.Charge = func(k string) (PostedCharge, bool) { p, ok := posted[k]; return p, ok }
+	env := postedEnv("2023-11-30", posted)
 	env.LockedPrice = func(k string) (decimal.Decimal, bool) {
 		p := map[string]string{"L4/1/T0": "1200.00", "L4/1/T1": "3300.00"}[k]
 		if p == "" {
