@@ -1152,3 +1152,41 @@ func TestR2_RecordsStoredWithoutTheirTimeAreOrderedByIt(t *testing.T) {
 		t.Errorf("posted %v, want the order and its renewal of 2026-01-10", keys)
 	}
 }
+
+// TestC4_AHoldALateRecordTookOutOfTheScheduleIsNotListed: a post through
+// 2024-03-01 held for a tax rate (C4, NZ has none) the renew record that
+// shaped the renewal of 2024-02-01. A late auto_renew_off dated 2023-01-20
+// then ended the subscription on 2023-02-01: the record shapes nothing and
+// is rejected (R3) under January 2024. The months before no longer list it
+// as held: judged again through the day the hold was found, it holds
+// nothing; they listed it (23 months) before (found by an audit).
+func TestC4_AHoldALateRecordTookOutOfTheScheduleIsNotListed(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		_, d := resendLedger(t, url)
+		const renewalsHeader = "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n"
+		mustIngest(t, d, resendInbox(t, map[string]string{
+			"customers.csv": "customer_id,name,domain,country,currency\nC1,Cust NZ,c1.example,NZ,USD\n",
+			"taxes.csv":     "country,rate\nUS,0.07\n",
+			"catalog.csv":   resendCatalogHeader + "SUBA,Sub A,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
+			"orders.csv":    resendOrdersHeader + "O1,1,2022-02-01,C1,SUBA,P1Y,annual,1,S1,\n",
+			"renewals.csv":  renewalsHeader + "S1,renew,2024-01-15,x,admin_agent,,,5\n",
+		}))
+		if s, err := Post(ctx, d, invoice.MustDate("2024-03-01"), false); err != nil || s.Held != 2 {
+			t.Fatalf("post: %+v, %v; want the order and the renew record held (C4)", s, err)
+		}
+		mustIngest(t, d, resendInbox(t, map[string]string{"renewals-late.csv": renewalsHeader + "S1,auto_renew_off,2023-01-20,x,admin_agent,,,\n"}))
+		out := t.TempDir()
+		mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-03"), BillFrom: resendMonth(t, "2022-02"), Out: out})
+		const held = `orders.csv,2,O1/1,C4,"held: postings held: the taxes file has no rate for NZ, the country of customer C1; they post to the first open month when it arrives"` + "\n"
+		for m, want := range map[string]string{
+			"2022-02": held,
+			"2023-12": held,
+			"2024-01": held + "renewals.csv,2,S1,R3,subscription S1 ended on 2023-02-01 without renewal; a renew dated 2024-01-15 cannot apply\n",
+		} {
+			if got := resendOut(t, out, m, "rejects.csv"); got != "file,line,record_key,rule,message\n"+want {
+				t.Errorf("%s rejects.csv:\n%s\nwant:\n%s", m, got, want)
+			}
+		}
+	})
+}

@@ -543,7 +543,13 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 		// one, it is released by any run, so a close of an earlier month
 		// that bills its charges no longer lists it as held.
 		if asOf.String() >= h.AsOf || h.Due != "" && asOf.String() >= h.Due || cur.rule == "C4" && pg.rated(id) ||
-			(cur.rule == "R3" || cur.rule == "V1") && h.Due != "" && pg.priced(id, h.Due, posted) {
+			(cur.rule == "R3" || cur.rule == "V1") && h.Due != "" && pg.priced(id, h.Due, posted) ||
+			// Judged again through the day it was found: a record a later
+			// one has since taken out of the schedule (a late toggle ended
+			// the renewal a post placed ahead and held for a tax rate) holds
+			// nothing any more, and stayed listed as held until a run
+			// reached that day (found by an audit).
+			h.AsOf != "" && pg.priced(id, h.AsOf, posted) {
 			p.status[id] = statusChange{status: ledger.Accepted}
 		}
 	}
