@@ -364,3 +364,19 @@ func TestK7_AShortReversalAnEarlierVersionPostedIsCorrected(t *testing.T) {
 		t.Errorf("correction credits %s at quantity %d, want R1/1/T1/I0 at 2", c.CreditsKey, c.Quantity)
 	}
 }
+
+// K7 before the renewal's own checks: a renew record for a term end after
+// the subscription was cancelled is rejected because the subscription
+// ended (K7), whatever else is wrong with it; it was named by the check
+// the walk met first (here V2, a plan P1Y does not list), which audits
+// built from the spec read as K7.
+func TestK7_ARenewRecordAfterACancellationIsRejectedAsSuch(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("C7", "US1", "2025-03-01", "SQL-SUB", "P1Y", "annual", "1", "CS7"))
+	addCancel(t, b, cancelOf("C7", "2025-03-10"))
+	r := renewal("CS7", ActionRenew, "2026-01-01")
+	r.BillingPlan = "monthly" // SQL-SUB P1Y lists annual only
+	addRenewal(t, b, r, 2)
+	res := b.Schedule(o, asOf("2026-03-31"))
+	wantVerdicts(t, res, "the renew record rejected K7", "renewals.csv:2 K7")
+}

@@ -695,7 +695,7 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 		redecide := func(r *Renewal, rej *Reject) {
 			rejected[r] = true
 			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: r.Src, Kind: "renewal", Key: o.SubscriptionID, Reject: rej},
-				action: ActionRenew, after: NoDate})
+				action: ActionRenew, after: T})
 			records = removeRenewal(records, r)
 			terms = terms[:len(terms)-1]
 		}
