@@ -256,7 +256,7 @@ func (w *recordWriter) writeBehind() {
 		return
 	}
 	w.writing = make(chan error, 1)
-	go func() { w.writing <- w.write(recs) }()
+	go func() { w.writing <- guard(func() error { return w.write(recs) }) }() // a panic fails the file, not the process
 }
 
 // readFile reads one inbox file into sink. Reference rows (customers,
@@ -619,12 +619,15 @@ func eachShare(n int, fn func(i int) error) error {
 	for w := range workers {
 		wg.Go(func() {
 			// Contiguous shares: worker w takes [w·n/workers, (w+1)·n/workers).
-			for i := w * n / workers; i < (w+1)*n/workers; i++ {
-				if err := fn(i); err != nil {
-					errs[w] = err
-					return
+			// A panic fails the run, not the process (guard).
+			errs[w] = guard(func() error {
+				for i := w * n / workers; i < (w+1)*n/workers; i++ {
+					if err := fn(i); err != nil {
+						return err
+					}
 				}
-			}
+				return nil
+			})
 		})
 	}
 	wg.Wait()

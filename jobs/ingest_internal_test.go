@@ -317,3 +317,20 @@ func TestK7_AReversalPostedOnTheCancelDayStands(t *testing.T) {
 		t.Error("a charge posted on another day accepted")
 	}
 }
+
+// TestGuardTurnsAPanicIntoAnError: guard, around a job and the goroutines
+// an ingest starts, returns a panic as an error that says so (the run then
+// fails and is recorded), and fn's own result otherwise.
+func TestGuardTurnsAPanicIntoAnError(t *testing.T) {
+	err := guard(func() error { panic("boom") })
+	if err == nil || !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("guard(panic) = %v, want an internal error naming the panic", err)
+	}
+	want := errors.New("plain")
+	if err := guard(func() error { return want }); err != want {
+		t.Errorf("guard(error) = %v, want %v", err, want)
+	}
+	if err := guard(func() error { return nil }); err != nil {
+		t.Errorf("guard(nil) = %v", err)
+	}
+}
