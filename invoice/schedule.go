@@ -1,6 +1,7 @@
 package invoice
 
 import (
+	"cmp"
 	"fmt"
 	"math/big"
 	"slices"
@@ -748,22 +749,8 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 		// last record applied was blamed before, a quantity change lost
 		// with it).
 		blame := func() *Renewal {
-			var byPlan, byTerm *Renewal
-			for _, a := range applied {
-				if a.Plan != "" {
-					byPlan = a
-				}
-				if a.Term != "" {
-					byTerm = a
-				}
-			}
-			switch {
-			case byPlan != nil:
-				return byPlan
-			case byTerm != nil:
-				return byTerm
-			}
-			return applied[len(applied)-1]
+			return cmp.Or(lastSetting(applied, func(a *Renewal) bool { return a.Plan != "" }),
+				lastSetting(applied, func(a *Renewal) bool { return a.Term != "" }), applied[len(applied)-1])
 		}
 		if _, ok := periodMonths(next.plan, next.term); !ok {
 			// The renew record asked for a plan the new term cannot have.
@@ -771,31 +758,24 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 				"billing plan %q does not fit term %s for the renewal of %s", next.plan, next.term, o.SubscriptionID))
 			continue
 		}
-		if len(applied) > 0 {
-			p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T)
-			if ok && !p.lists(next.plan) {
-				redecide(blame(), reject("V2", "billing_plan", next.plan,
-					"SKU %q term %s does not list billing plan %q on %s; the catalog lists %s", o.SKU, next.term, next.plan, T, quoteList(p.Plans)))
-				continue
-			}
-			if !ok && !b.Ref.Catalog.EverLists(o.SKU, next.term, next.plan) {
-				// No price yet in the customer's currency, but no row of
-				// the SKU and term lists the plan in any: judged now (V2),
-				// not held for a price that could never make it valid (R3).
-				redecide(blame(), reject("V2", "billing_plan", next.plan,
-					"no catalog row of SKU %q term %s lists billing plan %q", o.SKU, next.term, next.plan))
-				continue
-			}
+		p, priced := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T)
+		if len(applied) > 0 && priced && !p.lists(next.plan) {
+			redecide(blame(), reject("V2", "billing_plan", next.plan,
+				"SKU %q term %s does not list billing plan %q on %s; the catalog lists %s", o.SKU, next.term, next.plan, T, quoteList(p.Plans)))
+			continue
 		}
-		if p, ok := b.Ref.Catalog.Lookup(o.SKU, next.term, cust.Currency, T); ok && next.quantity != cur.quantity {
+		if len(applied) > 0 && !priced && !b.Ref.Catalog.EverLists(o.SKU, next.term, next.plan) {
+			// No price yet in the customer's currency, but no row of the
+			// SKU and term lists the plan in any: judged now (V2), not held
+			// for a price that could never make it valid (R3).
+			redecide(blame(), reject("V2", "billing_plan", next.plan,
+				"no catalog row of SKU %q term %s lists billing plan %q", o.SKU, next.term, next.plan))
+			continue
+		}
+		if priced && next.quantity != cur.quantity {
 			// A renew record's new quantity makes the line larger than the
 			// ledger holds (C1): reject the record that set it.
-			var r *Renewal
-			for _, a := range applied {
-				if a.Quantity != 0 {
-					r = a
-				}
-			}
+			r := lastSetting(applied, func(a *Renewal) bool { return a.Quantity != 0 })
 			if rej := lineTooLarge(LineTotal(p.UnitPrice, next.quantity), next.quantity, cust.Currency, "quantity", fmt.Sprint(next.quantity)); rej != nil && r != nil {
 				redecide(r, rej)
 				continue
@@ -849,6 +829,18 @@ func renewsOn(records []*Renewal, rejected map[*Renewal]bool, T, prevEnd Date, d
 		}
 	}
 	return on
+}
+
+// lastSetting is the last of the applied renew records for which set holds
+// (the one whose value for that field the renewal takes), nil if none.
+func lastSetting(applied []*Renewal, set func(*Renewal) bool) *Renewal {
+	var last *Renewal
+	for _, a := range applied {
+		if set(a) {
+			last = a
+		}
+	}
+	return last
 }
 
 func removeRenewal(rs []*Renewal, r *Renewal) []*Renewal {

@@ -77,19 +77,19 @@ func (pg *page) rated(id int64) bool {
 	return ok
 }
 
-// priced reports whether a renewal held for a price (R3) that this run
-// does not reach (it renews on due, after the run's day) would have a price
-// now: the order line's terms walked through due find no hold for record id.
-// A close of a month before the renewal then no longer lists as held a
-// renewal the catalog has since priced. What is posted of the line is as the
-// run found it; nothing here is posted.
-func (pg *page) priced(id int64, due string, posted map[string]ledger.PostedTxn) bool {
+// holdsNothing reports whether held record id would hold nothing in a run
+// through day (the day its hold was found): its order line's schedule
+// through day gives it no hold. A close of a month before that day then
+// no longer lists a hold the catalog has since priced, or a later record
+// made moot. What is posted of the line is as the run found it; nothing
+// here is posted.
+func (pg *page) holdsNothing(id int64, day string, posted map[string]ledger.PostedTxn) bool {
 	o := pg.orderOf[id]
-	day, err := invoice.ParseDate(due)
+	through, err := invoice.ParseDate(day)
 	if o == nil || err != nil {
 		return false
 	}
-	res := pg.book.Schedule(o, invoice.Env{AsOf: day, Posted: func(k string) bool { _, ok := posted[k]; return ok }})
+	res := pg.book.Schedule(o, invoice.Env{AsOf: through, Posted: func(k string) bool { _, ok := posted[k]; return ok }})
 	for _, v := range res.Verdicts {
 		if v.Src.ID == id && v.Reject != nil && v.Reject.Held {
 			return false
@@ -537,19 +537,16 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 		// A hold is released by a run through the day it was found on or
 		// later (an earlier day may not reach what held it), or through the
 		// day it waits for (Due: a renewal (R3) or a purchase (V1) held for
-		// a price, by any run that reaches it, which judges it again, and
-		// by one that does not once the catalog prices it). A tax hold
-		// (C4) waits for a rate, not a day: once the customer's country has
-		// one, it is released by any run, so a close of an earlier month
-		// that bills its charges no longer lists it as held.
+		// a price, a cancellation waiting with it), which judges it again.
+		// A tax hold (C4) waits for a rate, not a day: once the customer's
+		// country has one, it is released by any run. A run that reaches
+		// neither day judges it through the day it was found: a hold the
+		// catalog has since priced, or that a later record took out of the
+		// schedule (a late toggle ended the renewal a post placed ahead and
+		// held for a rate), holds nothing there, and was listed as held
+		// until a run reached that day.
 		if asOf.String() >= h.AsOf || h.Due != "" && asOf.String() >= h.Due || cur.rule == "C4" && pg.rated(id) ||
-			(cur.rule == "R3" || cur.rule == "V1") && h.Due != "" && pg.priced(id, h.Due, posted) ||
-			// Judged again through the day it was found: a record a later
-			// one has since taken out of the schedule (a late toggle ended
-			// the renewal a post placed ahead and held for a tax rate) holds
-			// nothing any more, and stayed listed as held until a run
-			// reached that day (found by an audit).
-			h.AsOf != "" && pg.priced(id, h.AsOf, posted) {
+			h.AsOf != "" && pg.holdsNothing(id, h.AsOf, posted) {
 			p.status[id] = statusChange{status: ledger.Accepted}
 		}
 	}

@@ -92,8 +92,8 @@ type statusChange struct{ status, rule, message, support string }
 type holdDetail struct {
 	AsOf string `json:"held_as_of"`
 	// Due is the day the hold waits for (Reject.Due): a renewal held for a
-	// price is judged by any run that reaches the renewal, and by one that
-	// does not when the catalog now prices it (page.priced).
+	// price is judged by any run that reaches the renewal; a run that
+	// reaches neither day judges the hold through AsOf (page.holdsNothing).
 	Due string `json:"due,omitempty"`
 }
 
