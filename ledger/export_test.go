@@ -65,3 +65,8 @@ func MigrateDownTo(ctx context.Context, l *Ledger, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// SealEach is sealEach, for tests that make the sealing panic.
+func SealEach(txns []Txn, seal func(*Txn) (string, error)) ([]string, error) {
+	return sealEach(txns, seal)
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -359,25 +360,42 @@ func (t *Tx) post(ctx context.Context, runID string, txns []Txn, lookup bool) (P
 // so a large batch is checked and hashed on every core. The error is the
 // first transaction's in batch order, whichever goroutine found it.
 func sealAll(txns []Txn) ([]string, error) {
+	return sealEach(txns, func(t *Txn) (string, error) {
+		if t.sealed != "" {
+			return t.sealed, nil
+		}
+		if err := t.Check(); err != nil {
+			return "", err
+		}
+		return t.Hash(), nil
+	})
+}
+
+// sealEach runs seal on every transaction, on every core for a large batch.
+// A panic in seal (a bug) becomes the error of the transaction it was
+// sealing: on a worker goroutine it would end the process instead of
+// failing the post, whose transaction then rolls back.
+func sealEach(txns []Txn, seal func(*Txn) (string, error)) ([]string, error) {
 	hashes := make([]string, len(txns))
 	errs := make([]error, len(txns))
-	seal := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if hashes[i] = txns[i].sealed; hashes[i] != "" {
-				continue
+	work := func(lo, hi int) {
+		i := lo
+		defer func() {
+			if r := recover(); r != nil {
+				errs[i] = fmt.Errorf("internal error (a bug) sealing txn %q: %v\n%s", txns[i].Key, r, debug.Stack())
 			}
-			if errs[i] = txns[i].Check(); errs[i] == nil {
-				hashes[i] = txns[i].Hash()
-			}
+		}()
+		for ; i < hi; i++ {
+			hashes[i], errs[i] = seal(&txns[i])
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(txns)/1024)
 	if workers < 2 {
-		seal(0, len(txns))
+		work(0, len(txns))
 	} else {
 		var wg sync.WaitGroup
 		for w := range workers {
-			wg.Go(func() { seal(w*len(txns)/workers, (w+1)*len(txns)/workers) })
+			wg.Go(func() { work(w*len(txns)/workers, (w+1)*len(txns)/workers) })
 		}
 		wg.Wait()
 	}

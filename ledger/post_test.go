@@ -505,3 +505,29 @@ func TestCopyOnALostConnectionFailsInsteadOfHanging(t *testing.T) {
 		t.Fatalf("post after the lost connection: %v", err)
 	}
 }
+
+// A panic while transactions are sealed on the worker goroutines (a bug)
+// fails the post with the key of the transaction it was sealing; it used
+// to end the process, as no goroutine but the caller's recovered it.
+func TestSealingPanicIsAnError(t *testing.T) {
+	txns := make([]ledger.Txn, 5000)
+	for i := range txns {
+		txns[i].Key = fmt.Sprintf("T%d", i)
+	}
+	hashes, err := ledger.SealEach(txns, func(tx *ledger.Txn) (string, error) {
+		if tx.Key == "T4000" {
+			panic("boom")
+		}
+		return "h" + tx.Key, nil
+	})
+	if err == nil || !strings.Contains(err.Error(), `sealing txn "T4000": boom`) {
+		t.Fatalf("err = %v, want the panic named with its transaction", err)
+	}
+	if hashes != nil {
+		t.Errorf("hashes = %d, want none on an error", len(hashes))
+	}
+	hashes, err = ledger.SealEach(txns[:3], func(tx *ledger.Txn) (string, error) { return "h" + tx.Key, nil })
+	if err != nil || !slices.Equal(hashes, []string{"hT0", "hT1", "hT2"}) {
+		t.Fatalf("hashes = %v, %v; want hT0..hT2", hashes, err)
+	}
+}
