@@ -318,6 +318,27 @@ func TestK1_ARejectQuotesTheCreditBeforeTaxWhileTheRateIsMissing(t *testing.T) {
 	}
 }
 
+// K1: a subscription's cancellation dated before its purchase is refused,
+// and its reject quotes the credit a support request would ask for: the
+// first instalment whole, as a cancellation on the start day would make
+// (it quoted 0.00: no instalment contains a day before the purchase; found
+// by an audit).
+func TestK1_ACancellationBeforeThePurchaseQuotesTheFirstInstalment(t *testing.T) {
+	b := testBook(t)
+	o := addOrder(t, b, order("E1", "US1", "2026-10-10", "SQL-SUB", "P1Y", "annual", "1", "SE1"))
+	addCancel(t, b, cancelOf("E1", "2026-10-09T23:00:00Z"))
+	res := b.Schedule(o, asOf("2026-10-31"))
+	rej := wantVerdict(t, res, "K1")
+	// The annual instalment: 1,200.00 net + 10% tax = 1,320.00 gross.
+	if rej.Support == nil || rej.Support.GrossCredit != -132000 {
+		t.Fatalf("support %+v, want a gross credit of -1320.00", rej.Support)
+	}
+	if !strings.Contains(rej.FullMessage(), "(-1 days)") || !strings.HasSuffix(rej.FullMessage(), "credit it would have made -1320.00 USD") {
+		t.Errorf("message %q", rej.FullMessage())
+	}
+	wantCharge(t, res, "E1/1/T0/I0", ChargeNew, "2026-10-10", "2027-10-09", amounts{120000, 12000, 132000})
+}
+
 // K1: a cancellation dated after the subscription expired finds no term to
 // cancel, whatever the window. With a window at least a term long
 // (--cancel-window-days 400) the date passed the window check and the

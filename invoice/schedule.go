@@ -337,7 +337,14 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			rej = reject("K2", "order_id", o.OrderID,
 				"software plan %q (subscription %s) can never be cancelled", o.SKU, o.SubscriptionID)
 		case cancelTerm < 0 && cancel.Date < o.Date:
-			rej = b.window(cancel, o.Date, o, cust, 0)
+			// Before the purchase: the credit a support request would ask
+			// for is the first instalment's, whole (as on its start day).
+			var g int64
+			if len(terms) > 0 && len(terms[0].insts) > 0 {
+				first := terms[0].insts[0]
+				_, _, g = split(-prorate(first, first.Start))
+			}
+			rej = b.window(cancel, o.Date, o, cust, g)
 		case cancelTerm < 0 && ended != NoDate && cancel.Date >= ended:
 			last := terms[len(terms)-1].start
 			if rej = b.window(cancel, last, o, cust, 0); rej == nil {
