@@ -44,6 +44,16 @@ type rowSink struct {
 	w    *bufio.Writer
 	cell []byte // scratch for one cell's encoding
 	refs []string
+	// The sheet's used range is A1 to (cols, last): the header row's
+	// columns, or more if a row has more, and the last row written.
+	// excelize's stream writer leaves "A1", and readers that trust it
+	// (openpyxl read-only, in2csv) see a sheet of one cell.
+	cols, last int
+}
+
+// dimension is the sheet's used range, "A1:Q22".
+func (s *rowSink) dimension() (string, error) {
+	return excelize.CoordinatesToCellName(max(s.cols, 1), max(s.last, 1))
 }
 
 func (s *rowSink) write(p []byte) error {
@@ -90,6 +100,7 @@ func (s *rowSink) discard() {
 
 // row encodes row n with cells from column A on; a nil cell is left out.
 func (s *rowSink) row(n int, cells []any) error {
+	s.last = max(s.last, n)
 	b := append(s.cell[:0], `<row r="`...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, `">`...)
@@ -97,6 +108,7 @@ func (s *rowSink) row(n int, cells []any) error {
 		if v == nil {
 			continue
 		}
+		s.cols = max(s.cols, i+1)
 		for len(s.refs) <= i {
 			name, err := excelize.ColumnNumberToName(len(s.refs) + 1)
 			if err != nil {
@@ -368,6 +380,9 @@ func spliceRows(zw *zip.Writer, e *zip.File, rows *rowSink) error {
 	if err != nil {
 		return err
 	}
+	if sheet, err = usedRange(sheet, rows); err != nil {
+		return fmt.Errorf("%s: %w", e.Name, err)
+	}
 	const end = "</sheetData>"
 	i := bytes.Index(sheet, []byte(end))
 	if i < 0 || bytes.Count(sheet, []byte(end)) != 1 {
@@ -389,4 +404,21 @@ func spliceRows(zw *zip.Writer, e *zip.File, rows *rowSink) error {
 	}
 	_, err = w.Write(sheet[i:])
 	return err
+}
+
+// usedRange gives the sheet XML its used range in place of the "A1"
+// excelize's stream writer writes, and drops the filterMode="true" its
+// AutoFilter sets: that flag says rows are hidden by a filter's criteria,
+// and this filter has none.
+func usedRange(sheet []byte, rows *rowSink) ([]byte, error) {
+	const placeholder = `<dimension ref="A1"></dimension>`
+	last, err := rows.dimension()
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Count(sheet, []byte(placeholder)) != 1 {
+		return nil, fmt.Errorf("no single %s to give the used range", placeholder)
+	}
+	sheet = bytes.Replace(sheet, []byte(placeholder), []byte(`<dimension ref="A1:`+last+`"></dimension>`), 1)
+	return bytes.Replace(sheet, []byte(`<sheetPr filterMode="true">`), []byte(`<sheetPr>`), 1), nil
 }

@@ -288,11 +288,16 @@ func (t *table) next() error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	head := make([]any, len(t.cols))
-	for i, c := range t.cols {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+	// Widths from the last column to the first: excelize lists each new
+	// one before those it has, and readers expect <col> in column order
+	// (exceljs drops the widths of an unsorted list).
+	for i := len(t.cols) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, t.cols[i].width); err != nil {
 			return err
 		}
+	}
+	head := make([]any, len(t.cols))
+	for i, c := range t.cols {
 		head[i] = excelize.Cell{StyleID: t.b.head, Value: c.name}
 	}
 	if err := sw.SetRow("A1", head); err != nil {
@@ -301,7 +306,7 @@ func (t *table) next() error {
 	if err := sw.Flush(); err != nil {
 		return err
 	}
-	t.rows, t.row = &rowSink{dir: t.b.tmp}, 1
+	t.rows, t.row = &rowSink{dir: t.b.tmp, cols: len(t.cols), last: 1}, 1
 	t.b.rows[name] = t.rows
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,28 +63,11 @@ func raw(t *testing.T, f *excelize.File, sheet, ref string) string {
 // autoFilters returns the autoFilter ref of every worksheet in the archive.
 func autoFilters(t *testing.T, path string) []string {
 	t.Helper()
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
 	re := regexp.MustCompile(`<autoFilter ref="([$A-Z0-9:]+)"`)
 	var refs []string
-	for _, e := range zr.File {
-		if !strings.HasPrefix(e.Name, "xl/worksheets/sheet") {
-			continue
-		}
-		r, err := e.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m := re.FindSubmatch(b); m != nil {
-			refs = append(refs, string(m[1]))
+	for _, xml := range worksheets(t, path) {
+		if m := re.FindStringSubmatch(xml); m != nil {
+			refs = append(refs, m[1])
 		}
 	}
 	slices.Sort(refs)
@@ -544,4 +528,78 @@ func TestDeflateOnceServesOnlyTheSameContent(t *testing.T) {
 	if n := len(deflatedCache.m); n > deflatedCacheSize {
 		t.Errorf("cache holds %d names, at most %d", n, deflatedCacheSize)
 	}
+}
+
+// TestSheetsDeclareTheirUsedRange: every worksheet's <dimension> is the
+// range its cells fill, header and totals included, its column widths come
+// in column order, and no sheet claims a filter is hiding rows. excelize's
+// stream writer left "A1", listed the widths last column first and set
+// filterMode: openpyxl in read-only mode read each sheet as one cell, and
+// exceljs drops unsorted widths (found by an audit).
+func TestSheetsDeclareTheirUsedRange(t *testing.T) {
+	dimension := regexp.MustCompile(`<dimension ref="([A-Z0-9:]+)">`)
+	cell := regexp.MustCompile(`<c r="([A-Z]+)([0-9]+)"`)
+	col := regexp.MustCompile(`<col min="([0-9]+)"`)
+	for _, limit := range []int{5, ExcelMaxRows} {
+		out := t.TempDir()
+		st := publish(t, out, goldenSource(), Options{MaxSheetRows: limit})
+		sheets := 0
+		for name, xml := range worksheets(t, filepath.Join(st.Final, WorkbookFile)) {
+			sheets++
+			maxCol, maxRow := 0, 0
+			for _, m := range cell.FindAllStringSubmatch(xml, -1) {
+				c, err := excelize.ColumnNameToNumber(m[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, _ := strconv.Atoi(m[2])
+				maxCol, maxRow = max(maxCol, c), max(maxRow, r)
+			}
+			last, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
+			if m := dimension.FindStringSubmatch(xml); m == nil || m[1] != "A1:"+last || maxRow < 2 {
+				t.Errorf("limit %d, %s: dimension %v, want A1:%s", limit, name, m, last)
+			}
+			var mins []int
+			for _, m := range col.FindAllStringSubmatch(xml, -1) {
+				n, _ := strconv.Atoi(m[1])
+				mins = append(mins, n)
+			}
+			if len(mins) != maxCol || !slices.IsSorted(mins) {
+				t.Errorf("limit %d, %s: column widths for %v, want 1..%d in order", limit, name, mins, maxCol)
+			}
+			if strings.Contains(xml, "filterMode") {
+				t.Errorf("limit %d, %s: filterMode set on a filter with no criteria", limit, name)
+			}
+		}
+		if want := map[int]int{5: 5, ExcelMaxRows: 3}[limit]; sheets != want {
+			t.Errorf("limit %d: %d worksheets, want %d", limit, sheets, want)
+		}
+	}
+}
+
+// worksheets returns the XML of every worksheet in the archive by entry name.
+func worksheets(t *testing.T, path string) map[string]string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	sheets := map[string]string{}
+	for _, e := range zr.File {
+		if !strings.HasPrefix(e.Name, "xl/worksheets/sheet") {
+			continue
+		}
+		r, err := e.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheets[e.Name] = string(b)
+	}
+	return sheets
 }
