@@ -288,6 +288,11 @@ func (s *scanner) next() (rec []string, line int, rerr *RowError, err error) {
 		}
 		rec[i] = strings.TrimSpace(v)
 	}
+	// A BOM that starts a later line (two exports joined end to end) is
+	// not part of the first value, as the file's own first BOM is not.
+	if len(rec) > 0 {
+		rec[0] = strings.TrimSpace(strings.TrimPrefix(rec[0], "\uFEFF"))
+	}
 	return rec, line, nil, nil
 }
 

@@ -52,6 +52,15 @@ func TestRead(t *testing.T) {
 			stats: Stats{Read: 2},
 		},
 		{
+			// Two exports joined end to end: the second one's BOM starts
+			// line 3. It was kept in the first value ("\uFEFFGB"), which
+			// then matched nothing (found by an audit).
+			name:  "a BOM at the start of a later line",
+			in:    "\uFEFF" + taxHeader + "DE,0.19\n\uFEFFGB,0.20\n\uFEFFJP ,0.10\n",
+			rows:  []gotRow{{2, []string{"DE", "0.19"}}, {3, []string{"GB", "0.20"}}, {4, []string{"JP", "0.10"}}},
+			stats: Stats{Read: 3},
+		},
+		{
 			name:  "reordered and unknown columns, values trimmed",
 			in:    "note,Rate,,country\n x , 0.10 ,, AU \n\"a, b\",\" 0.0\",z,US\n",
 			rows:  []gotRow{{2, []string{"AU", "0.10"}}, {3, []string{"US", "0.0"}}},
