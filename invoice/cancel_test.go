@@ -401,3 +401,37 @@ func TestK7_ARenewRecordAfterACancellationIsRejectedAsSuch(t *testing.T) {
 	res := b.Schedule(o, asOf("2026-03-31"))
 	wantVerdicts(t, res, "the renew record rejected K7", "renewals.csv:2 K7")
 }
+
+// K4 on a last instalment negative on an exact half (C2: posted as
+// round(total) minus the others, not round of its exact amount): a
+// cancellation on its start day credits it 100%, the exact negation of
+// what was charged, as K4 says. The charge carries what an earlier
+// version posted for it (Was), which a re-post accepts.
+func TestK4_AWholeCreditOfANegativeLastInstalmentNegatesIt(t *testing.T) {
+	b := testBook(t)
+	if _, rej := b.AddPrice(RawCatalog{"TINY", "Tiny CAL", "subscription", "Microsoft", "P1Y", "monthly", "USD", "0.065", "2020-01-01", ""},
+		Source{File: "catalog.csv", Line: 99}); rej != nil {
+		t.Fatal(rej)
+	}
+	b.Window = 400 // a setting: lets a cancellation reach the last instalment
+	raw := order("T1", "GL1", "2026-01-05", "TINY", "P1Y", "monthly", "1", "ST1")
+	raw.AutoRenew = "false"
+	o := addOrder(t, b, raw)
+	addCancel(t, b, cancelOf("T1", "2026-12-05"))
+	res := b.Schedule(o, asOf("2026-12-31"))
+	// GL has a 0% rate. Eleven instalments of 0.01, the last 0.07 − 0.11 = −0.04.
+	last := wantCharge(t, res, "T1/1/T0/I11", ChargeCycle, "2026-12-05", "2027-01-04", amounts{-4, 0, -4})
+	if last.Was == nil || *last.Was != [3]int64{-5, 0, -5} {
+		t.Errorf("Was = %v, want round(−0.045) = −0.05", last.Was)
+	}
+	wantCharge(t, res, "T1/1/T0/I11/credit", ChargeCancelImmediate, "2026-12-05", "2027-01-04", amounts{4, 0, 4})
+	var sum int64
+	for _, c := range res.Charges {
+		if c.Type != ChargeCancelImmediate {
+			sum += c.Net
+		}
+	}
+	if sum != 7 {
+		t.Errorf("instalments sum to %d, want round(0.065) = 7", sum)
+	}
+}

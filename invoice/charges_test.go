@@ -32,6 +32,46 @@ func TestC1_PriceLockedOnceFirstChargePosted(t *testing.T) {
 	wantCharge(t, res, "O1/1/T0/I1", ChargeCycle, "2027-10-01", "2028-09-30", amounts{100000, 10000, 110000})
 }
 
+// TestC2_InstalmentsAddUpWhenTheLastIsNegativeOnAHalf: the posted
+// instalments add up to round(total) also when the last comes out negative
+// on an exact half, where rounding half away from zero is not symmetric
+// (found by an audit: the last was round(total − the others), one minor
+// unit short).
+func TestC2_InstalmentsAddUpWhenTheLastIsNegativeOnAHalf(t *testing.T) {
+	usd, jpy := MustCurrency("USD"), MustCurrency("JPY")
+	cases := []struct {
+		total      string
+		cur        Currency
+		term       string
+		n          int
+		each, last int64
+		rounded    int64 // round(exact last), what was posted before
+	}{
+		// 0.065 ÷ 12 = 0.0054… → 0.01 × 11 = 0.11; round(0.065) = 0.07, so the
+		// last is 0.07 − 0.11 = −0.04 (round(0.065 − 0.11) = round(−0.045) = −0.05).
+		{"0.065", usd, TermP1Y, 12, 1, -4, -5},
+		// 22.5 JPY ÷ 36 = 0.625 → 1 × 35 = 35; round(22.5) = 23, last 23 − 35 = −12
+		// (round(22.5 − 35) = round(−12.5) = −13).
+		{"22.5", jpy, TermP3Y, 36, 1, -12, -13},
+		// Not a half: 0.06 ÷ 12 = 0.005 → 0.01 × 11; last 0.06 − 0.11 = −0.05 both ways.
+		{"0.06", usd, TermP1Y, 12, 1, -5, -5},
+	}
+	for _, c := range cases {
+		ins := Instalments(decimal.RequireFromString(c.total), c.cur, MustDate("2026-01-05"), c.term, PlanMonthly)
+		if len(ins) != c.n {
+			t.Fatalf("%s: %d instalments, want %d", c.total, len(ins), c.n)
+		}
+		for _, in := range ins[:c.n-1] {
+			if in.Amount != c.each {
+				t.Fatalf("%s: instalment %d = %d, want %d", c.total, in.Index, in.Amount, c.each)
+			}
+		}
+		if last := ins[c.n-1]; last.Amount != c.last || last.Rounded != c.rounded {
+			t.Errorf("%s: last = %d (rounded %d), want %d (rounded %d)", c.total, last.Amount, last.Rounded, c.last, c.rounded)
+		}
+	}
+}
+
 func TestC2_InstalmentsSumAndClamp(t *testing.T) {
 	usd, jpy := MustCurrency("USD"), MustCurrency("JPY")
 	// Monthly on P1Y from 2024-01-31 (leap year): 100.00 ÷ 12 = 8.333… → 8.33

@@ -43,8 +43,18 @@ type Instalment struct {
 	// for all but the last, and total minus their sum for the last, which may
 	// carry more digits than the currency (it is rounded when posted).
 	Exact *big.Rat
-	// Amount is Exact rounded to minor units: what is posted.
+	// Amount is what is posted: Exact rounded to minor units, except on the
+	// last instalment, which is round(total) minus the others, so that the
+	// posted instalments add up to round(total) (C2, §5). The two differ
+	// only when the last comes out negative on an exact half (0.065 over 12
+	// months: eleven of 0.01, then round(−0.045) = −0.05 summed to 0.06,
+	// not round(0.065) = 0.07): rounding half away from zero is not
+	// symmetric about zero, so "rounded when posted" and "always add up"
+	// part there, and the sum the spec promises wins.
 	Amount int64
+	// Rounded is round(Exact), what versions before the tenth session
+	// posted for a last instalment where it differs from Amount.
+	Rounded int64
 }
 
 // Instalments splits a term's line total into its C2 instalments. start is
@@ -64,10 +74,12 @@ func Instalments(total decimal.Decimal, cur Currency, start Date, term, plan str
 		in := Instalment{Index: k, Start: start.AddMonths(k * pm), End: start.AddMonths((k + 1) * pm)}
 		if k < n-1 {
 			in.Exact = new(big.Rat).SetInt64(each)
+			in.Amount = each
 		} else {
 			in.Exact = new(big.Rat).Sub(totalMinor, big.NewRat(each*int64(n-1), 1))
+			in.Amount = roundRat(totalMinor) - each*int64(n-1)
 		}
-		in.Amount = roundRat(in.Exact)
+		in.Rounded = roundRat(in.Exact)
 		out[k] = in
 	}
 	return out

@@ -37,6 +37,10 @@ type Charge struct {
 	// an expired subscription, or a term that follows such a renewal. P2
 	// bills it in the first open month, whenever it is dated.
 	Late bool
+	// Was, when set, is the net, tax and gross an earlier version computed
+	// for this key (a last instalment before the tenth session: see
+	// Instalment.Amount): posted so, it stands, as what was invoiced.
+	Was *[3]int64
 }
 
 // Verdict is a decision Schedule makes about a record that the ingest could
@@ -411,6 +415,10 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 				Net: net, Tax: tax, Gross: gross, Src: t.src, TermKey: termKey, UnitPrice: t.unitPrice,
 				SKU: o.SKU, Description: t.price.ProductName, Order: o, Late: t.late,
 			}
+			if in.Rounded != in.Amount {
+				wasNet, wasTax, wasGross := split(in.Rounded)
+				c.Was = &[3]int64{wasNet, wasTax, wasGross}
+			}
 			if cutoff != NoDate && in.Start > cutoff {
 				// K7: not charged after cancellation; if a late cancellation
 				// finds it posted, reverse it exactly in the first open month
@@ -550,8 +558,12 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 // prorate is K4: round(instalment × unused ÷ days), where instalment is the
 // instalment's exact C2 amount, days = end − start and unused = end − cancel
 // day (the cancel day itself is not billed). Cancelling on the start day
-// credits the whole posted instalment.
+// credits the whole posted instalment: its exact negation, also for a last
+// instalment whose posted amount is not round(Exact) (Instalment.Amount).
 func prorate(in Instalment, cancel Date) int64 {
+	if cancel <= in.Start {
+		return in.Amount
+	}
 	unused, days := int64(in.End-cancel), int64(in.End-in.Start)
 	return roundRat(new(big.Rat).Mul(in.Exact, big.NewRat(unused, days)))
 }

@@ -318,6 +318,26 @@ func TestK7_AReversalPostedOnTheCancelDayStands(t *testing.T) {
 	}
 }
 
+// TestC2_ALastInstalmentPostedByAnEarlierVersionStands: a last instalment
+// negative on an exact half was posted as round(exact) before the tenth
+// session (−0.05 where the rules now give −0.04, so the line adds up): what
+// was posted and invoiced stands (Charge.Was), anything else is a conflict.
+func TestC2_ALastInstalmentPostedByAnEarlierVersionStands(t *testing.T) {
+	prev := ledger.PostedTxn{Key: "O1/1/T0/I11", Date: "2026-12-05", ChargeType: invoice.ChargeCycle, Net: -5, Tax: 0, Gross: -5}
+	c := invoice.Charge{Key: "O1/1/T0/I11", Type: invoice.ChargeCycle, Date: invoice.MustDate("2026-12-05"), Net: -4, Tax: 0, Gross: -4}
+	if err := samePosting(prev, c); err == nil {
+		t.Error("other amounts accepted without an earlier version's")
+	}
+	c.Was = &[3]int64{-5, 0, -5}
+	if err := samePosting(prev, c); err != nil {
+		t.Errorf("the earlier version's amounts refused: %v", err)
+	}
+	prev.Net, prev.Gross = -6, -6
+	if err := samePosting(prev, c); err == nil {
+		t.Error("amounts neither version gives accepted")
+	}
+}
+
 // TestGuardTurnsAPanicIntoAnError: guard, around a job and the goroutines
 // an ingest starts, returns a panic as an error that says so (the run then
 // fails and is recorded), and fn's own result otherwise.

@@ -103,7 +103,11 @@ func samePosting(prev ledger.PostedTxn, c invoice.Charge) error {
 	// A K7 reversal posted before the eighth session is dated on the cancel
 	// day, now on the instalment's start: the same reversal, posted, stands.
 	sameDay := prev.Date == c.Date.String() || strings.HasSuffix(c.Key, "/reversal")
-	if prev.Net == c.Net && prev.Tax == c.Tax && prev.Gross == c.Gross && sameDay && prev.ChargeType == c.Type {
+	same := prev.Net == c.Net && prev.Tax == c.Tax && prev.Gross == c.Gross
+	// A last instalment an earlier version computed otherwise (Charge.Was)
+	// was invoiced so: it stands.
+	was := c.Was != nil && [3]int64{prev.Net, prev.Tax, prev.Gross} == *c.Was
+	if (same || was) && sameDay && prev.ChargeType == c.Type {
 		return nil
 	}
 	return fmt.Errorf("%w: business key %s was posted as %s %s net %d tax %d gross %d, the rules now give %s %s net %d tax %d gross %d; nothing posted",
