@@ -60,7 +60,7 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 			// One pass through the last month, with the cutover this close
 			// sets: a pass a month, with nothing posted in between, counted
 			// each earlier month's charges again (93 for the real 57).
-			return dryRunPlans(ctx, d, runID, opt.Period.Last(), cal, s)
+			return dryRunPlans(ctx, d, runID, opt.Period.Last(), cal, s, true)
 		}
 		// Statistics as of now: a post that wrote millions of transactions
 		// leaves them stale, and the close's queries by period planned on

@@ -170,9 +170,16 @@ func TestPost_DryRunWritesNothingAndSecondPostPostsNothing(t *testing.T) {
 	if err != nil || s.Posted == 0 || count() != 0 {
 		t.Fatalf("dry run: %+v %v, ledger holds %d", s, err, count())
 	}
-	would := s.Posted
+	would, dry := s.Posted, s
 	if s, err = Post(ctx, d, asOf, false); err != nil || s.Posted != would || count() != would {
 		t.Fatalf("post: %d posted (dry run said %d), ledger %d, %v", s.Posted, would, count(), err)
+	}
+	// The dry run's holds are the run's, the ingest's K6 holds included: it
+	// counted only the holds it found itself, and said exit 0 where the run
+	// says 3 (found by an audit). The fixtures hold 2 cancellations for
+	// order lines not arrived (K6) and 2 records for a missing rate (C4).
+	if dry.Held != s.Held || s.Held != 4 || dry.Rejected != s.Rejected || !dry.NeedsAttention() {
+		t.Errorf("dry run held %d rejected %d, the post %d and %d (want 4 held)", dry.Held, dry.Rejected, s.Held, s.Rejected)
 	}
 	if s, err = Post(ctx, d, asOf, false); err != nil || s.Posted != 0 || count() != would {
 		t.Fatalf("second post posted %d, %v", s.Posted, err)
@@ -200,6 +207,11 @@ func TestClose_ADryRunOfSeveralMonthsCountsEachChargeOnce(t *testing.T) {
 	closed := mustClose(t, d, opt)
 	if n := resendCount(t, l, "txns"); dry.Posted != n || closed.Posted != n || n == 0 {
 		t.Errorf("dry run said %d transactions, the close posted %d, the ledger holds %d", dry.Posted, closed.Posted, n)
+	}
+	// And the rejects its files list and the records held (the dry run said
+	// 3 and 0: only what its posting found).
+	if dry.Rejected != closed.Rejected || dry.Held != closed.Held || closed.Held == 0 || closed.Rejected < 10 {
+		t.Errorf("dry run rejected %d held %d, the close %d and %d", dry.Rejected, dry.Held, closed.Rejected, closed.Held)
 	}
 }
 

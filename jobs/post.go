@@ -185,10 +185,40 @@ func Post(ctx context.Context, d Deps, asOf invoice.Date, dryRun bool) (Summary,
 }
 
 // dryRunPlans computes and reports what a post through asOf with calendar
-// cal would post, and writes nothing.
-func dryRunPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, cal calendar, s *Summary) error {
-	return eachPlan(ctx, d, asOf, cal, func(p *plan) error {
+// cal would post, and writes nothing. Its summary counts what the real run
+// would: the records held when it is done (held now, less those it
+// releases, plus those it holds; a dry run counted only the last, so a K6
+// hold left it at exit 0 where the run exits 3: found by an audit), and
+// for a close (listed) the rejects no close has listed yet besides those
+// it finds.
+func dryRunPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, cal calendar, s *Summary, listed bool) error {
+	held := map[int64]bool{} // the held records: a few percent of them
+	for rec, err := range d.Ledger.Records(ctx, ledger.RecordFilter{Status: ledger.Held}) {
+		if err != nil {
+			return err
+		}
+		held[rec.ID] = true
+	}
+	if listed {
+		for _, err := range d.Ledger.Records(ctx, ledger.RecordFilter{Status: ledger.Rejected, Unreported: true}) {
+			if err != nil {
+				return err
+			}
+			s.Rejected++
+		}
+	}
+	err := eachPlan(ctx, d, asOf, cal, func(p *plan) error {
 		report(d, runID, p, s)
+		for _, c := range p.released {
+			delete(held, c.Src.ID)
+		}
+		for id, ch := range p.status {
+			if ch.status == ledger.Held {
+				held[id] = true
+			} else {
+				delete(held, id)
+			}
+		}
 		s.Posted += len(p.txns)
 		for _, t := range p.txns {
 			d.logger().Info("would post", "run", runID, "key", t.Key, "period", t.Period, "type", t.ChargeType,
@@ -196,6 +226,8 @@ func dryRunPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, c
 		}
 		return nil
 	})
+	s.Held = len(held)
+	return err
 }
 
 func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, dryRun bool, s *Summary) error {
@@ -204,7 +236,7 @@ func postThrough(ctx context.Context, d Deps, runID string, asOf invoice.Date, d
 		return err
 	}
 	if dryRun {
-		return dryRunPlans(ctx, d, runID, asOf, cal, s)
+		return dryRunPlans(ctx, d, runID, asOf, cal, s, false)
 	}
 	// Counted apart and added once committed: a post that fails rolls back
 	// whole, and its summary (and job_runs row) said it had posted what it

@@ -216,26 +216,59 @@ func withJITOff(rawURL string) string {
 	return u.String()
 }
 
-// Redact returns url with any password replaced by "xxxxx".
+// Redact returns url with any password replaced by "xxxxx": the user
+// info's and a password parameter's. A URL that cannot be parsed is not
+// shown at all when it may hold one.
 func Redact(rawURL string) string {
+	if strings.HasPrefix(rawURL, "sqlite:") {
+		return rawURL // a file path: no password, and '%' or '@' are the file's
+	}
 	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil {
-		if err != nil && strings.Contains(rawURL, "@") {
+	if err != nil {
+		if strings.Contains(rawURL, "@") || strings.Contains(strings.ToLower(rawURL), "password") {
 			return "(unparsable database URL)"
 		}
+		return rawURL
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+		return u.Redacted()
+	}
+	if u.User == nil {
 		return rawURL
 	}
 	return u.Redacted()
 }
 
-// scrub makes sure a driver error does not repeat the password.
+// scrub makes sure a driver error does not repeat the password. For a URL
+// that cannot be parsed it keeps only why (Go's parse error quotes the URL).
 func scrub(err error, rawURL string) error {
-	u, perr := url.Parse(rawURL)
-	if perr != nil || u.User == nil {
+	if strings.HasPrefix(rawURL, "sqlite:") {
 		return err
 	}
-	if pw, ok := u.User.Password(); ok && pw != "" && strings.Contains(err.Error(), pw) {
-		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+	u, perr := url.Parse(rawURL)
+	if perr != nil {
+		var ue *url.Error
+		if errors.As(perr, &ue) {
+			return fmt.Errorf("the database URL cannot be parsed: %v", ue.Err)
+		}
+		return errors.New("the database URL cannot be parsed")
+	}
+	msg := err.Error()
+	secrets := []string{u.Query().Get("password")}
+	if pw, ok := u.User.Password(); ok {
+		secrets = append(secrets, pw)
+	}
+	changed := false
+	for _, pw := range secrets {
+		if pw != "" && strings.Contains(msg, pw) {
+			msg, changed = strings.ReplaceAll(msg, pw, "xxxxx"), true
+		}
+	}
+	if changed {
+		return errors.New(msg)
 	}
 	return err
 }

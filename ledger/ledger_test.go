@@ -57,6 +57,10 @@ func TestOpenBadURL(t *testing.T) {
 		{"sqlite:", ""},
 		{"sqlite::memory:", ""},
 		{"postgres://cspbill:s3cret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", "s3cret"},
+		// A password as a parameter, and a URL Go cannot parse, whose parse
+		// error quoted it whole (found by an audit).
+		{"postgres://cspbill@127.0.0.1:1/x?sslmode=disable&connect_timeout=2&password=s3cret", "s3cret"},
+		{"postgres://cspbill:s3 cret@127.0.0.1:1/x", "s3 cret"},
 	} {
 		_, err := ledger.Open(ctx, c.url)
 		if err == nil {
@@ -70,8 +74,16 @@ func TestOpenBadURL(t *testing.T) {
 			t.Errorf("Open(mysql) = %v, want ErrInvalid", err)
 		}
 	}
-	if got := ledger.Redact("postgres://u:pw@h/db"); got != "postgres://u:xxxxx@h/db" {
-		t.Errorf("Redact = %q", got)
+	for in, want := range map[string]string{
+		"postgres://u:pw@h/db":                              "postgres://u:xxxxx@h/db",
+		"postgres://u@h/db?sslmode=disable&password=s3cret": "postgres://u@h/db?password=xxxxx&sslmode=disable",
+		"postgres://u:s3 cret@h/db":                         "(unparsable database URL)",
+		"postgres://u@h/db?sslmode=disable":                 "postgres://u@h/db?sslmode=disable",
+		"sqlite:/var/lib/cspbill/ledger@2026%.db":           "sqlite:/var/lib/cspbill/ledger@2026%.db",
+	} {
+		if got := ledger.Redact(in); got != want {
+			t.Errorf("Redact(%s) = %q, want %q", in, got, want)
+		}
 	}
 }
 

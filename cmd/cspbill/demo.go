@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"cspbill/fixtures"
 	"cspbill/invoice"
@@ -16,22 +15,18 @@ import (
 )
 
 // demo runs a whole close on the bundled fixtures with a fresh embedded
-// SQLite ledger (OUT/demo.db unless --db names another) and prints where the
-// files are and their totals.
+// SQLite ledger of its own, OUT/demo.db (whatever CSPBILL_DB says), and
+// prints where the files are and their totals.
 func demo(ctx context.Context, c common, out string, log *slog.Logger, stdout, stderr io.Writer) int {
 	if err := os.MkdirAll(out, 0o750); err != nil {
 		fmt.Fprintf(stderr, "cspbill demo: %v\n", err)
 		return exitFailed
 	}
-	db := c.db
-	if os.Getenv("CSPBILL_DB") == "" && db == "sqlite:cspbill.db" {
-		db = "sqlite:" + filepath.Join(out, "demo.db")
+	path := filepath.Join(out, "demo.db")
+	for _, suffix := range []string{"", "-wal", "-shm", ".lock"} {
+		os.Remove(path + suffix) // a fresh ledger every time
 	}
-	if path, ok := strings.CutPrefix(db, "sqlite:"); ok {
-		for _, suffix := range []string{"", "-wal", "-shm", ".lock"} {
-			os.Remove(path + suffix) // a fresh ledger every time
-		}
-	}
+	db := "sqlite:" + path
 	l, err := ledger.Open(ctx, db)
 	if err != nil {
 		fmt.Fprintf(stderr, "cspbill demo: open ledger %s: %v\n", ledger.Redact(db), err)

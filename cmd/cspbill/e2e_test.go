@@ -303,6 +303,13 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		{[]string{"--db", "postgres://bob:s3cret@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "post", "--as-of", "2026-10-31"}, 1, "open ledger"},
 		{[]string{"--help"}, 0, "Usage:"},
 		{[]string{"post", "--as-of", "2026-10-31", "--cancel-window-days", "-1"}, 2, "--cancel-window-days -1: want 0 or more days"},
+		{[]string{"post", "--as-of", "2026-10-31", "--lock-wait", "-5s"}, 2, "--lock-wait -5s: want 0s (do not wait) or more"},
+		// Typos that locked thousands of months (found by an audit).
+		{[]string{"close", "--period", "0026-10", "--out", "x"}, 2, "--period 0026-10: want a year from 2000 to 2099"},
+		{[]string{"close", "--period", "2226-10", "--out", "x"}, 2, "--period 2226-10: want a year from 2000 to 2099"},
+		{[]string{"close", "--period", "2026-10", "--bill-from", "1999-12", "--out", "x"}, 2, "--bill-from 1999-12: want a year"},
+		{[]string{"post", "--as-of", "9999-12-31"}, 2, "--as-of 9999-12-31: want a year"},
+		{[]string{"reconcile", "--period", "0026-10", "--file", "f", "--out", "x"}, 2, "--period 0026-10: want a year"},
 	} {
 		r := cspbill(t, nil, c.args...)
 		if r.code != c.code || !strings.Contains(r.stdout+r.stderr, c.msg) {
@@ -381,5 +388,40 @@ func TestE2E_JobScript(t *testing.T) {
 	prev := time.Now().UTC().AddDate(0, 0, -time.Now().UTC().Day()).Format("2006-01")
 	if _, err := os.Stat(filepath.Join(dir, "out", prev, "invoices.csv")); err != nil {
 		t.Fatalf("close did not write the previous month %s: %v", prev, err)
+	}
+}
+
+// TestDemo_NeverTouchesAnotherLedger: the demo runs on a fresh ledger of its
+// own, OUT/demo.db. With CSPBILL_DB set (a cron environment's production
+// ledger) it deleted that SQLite file, or loaded the fixtures into that
+// PostgreSQL ledger; --db did the same (found by an audit). Now the
+// variable is not the demo's, and --db is refused as bad usage.
+func TestDemo_NeverTouchesAnotherLedger(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "production.db")
+	wantCode(t, cspbill(t, nil, "ingest", "--inbox", inbox1, "--db", "sqlite:"+keep), 3, "ingest")
+	before, err := os.ReadFile(keep)
+	if err != nil || len(before) == 0 {
+		t.Fatalf("the ledger to keep: %d bytes, %v", len(before), err)
+	}
+	out := filepath.Join(dir, "out")
+	r := cspbill(t, []string{"CSPBILL_DB=sqlite:" + keep}, "demo", "--out", out)
+	wantCode(t, r, 3, "demo with CSPBILL_DB set")
+	if !strings.Contains(r.stdout, "The ledger is sqlite:"+filepath.Join(out, "demo.db")) {
+		t.Errorf("the demo does not say it used its own ledger:\n%s", r.stdout)
+	}
+	r = cspbill(t, nil, "demo", "--out", out, "--db", "sqlite:"+keep)
+	wantCode(t, r, 2, "demo --db")
+	if !strings.Contains(r.stderr, "the demo runs on a fresh ledger of its own, "+filepath.Join(out, "demo.db")) {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	after, err := os.ReadFile(keep)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("the other ledger changed (%d → %d bytes, %v)", len(before), len(after), err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(keep + suffix); err == nil {
+			t.Errorf("%s%s appeared: the demo opened the other ledger", keep, suffix)
+		}
 	}
 }

@@ -247,21 +247,31 @@ func TestFault_WhoSeesWhat(t *testing.T) {
 		wantCode(t, r, c.code, strings.Join(c.args, " "))
 		seen.WriteString(r.stdout + r.stderr)
 	}
-	// Failing runs: a server that is not there, text and JSON logs, and the
-	// URL given through CSPBILL_DB instead of --db.
+	// Failing runs: a server that is not there, text and JSON logs, the
+	// URL given through CSPBILL_DB instead of --db, the password given as a
+	// parameter, and a URL Go cannot parse (its error quoted the URL whole,
+	// and a parameter was shown as given: found by an audit).
+	redacted := "postgres://" + u.User.Username() + ":xxxxx@127.0.0.1:1/"
+	asParam := bad
+	asParam.User = url.User(u.User.Username())
+	q.Set("password", pw)
+	asParam.RawQuery = q.Encode()
+	unparsable := strings.Replace(bad.String(), pw, pw+" x", 1)
 	for _, c := range []struct {
-		env  []string
-		args []string
+		env   []string
+		args  []string
+		names string
 	}{
-		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + bad.String()}},
-		{nil, []string{"close", "--period", "2026-10", "--out", out, "--log-format", "json", "--db=" + bad.String()}},
-		{[]string{"CSPBILL_DB=" + bad.String()}, []string{"ingest", "--inbox", inbox1}},
-		{nil, []string{"demo", "--out", t.TempDir(), "--db=" + bad.String()}},
+		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + bad.String()}, redacted},
+		{nil, []string{"close", "--period", "2026-10", "--out", out, "--log-format", "json", "--db=" + bad.String()}, redacted},
+		{[]string{"CSPBILL_DB=" + bad.String()}, []string{"ingest", "--inbox", inbox1}, redacted},
+		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + asParam.String()}, "password=xxxxx"},
+		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + unparsable}, "(unparsable database URL): the database URL cannot be parsed"},
 	} {
 		r := cspbill(t, c.env, c.args...)
 		wantCode(t, r, 1, strings.Join(c.args, " "))
-		if !strings.Contains(r.stderr, "postgres://"+u.User.Username()+":xxxxx@127.0.0.1:1/") {
-			t.Errorf("%v: the error does not name the (redacted) database: %s", c.args, r.stderr)
+		if !strings.Contains(r.stderr, c.names) {
+			t.Errorf("%v: the error does not name the (redacted) database as %s: %s", c.args, c.names, r.stderr)
 		}
 		seen.WriteString(r.stdout + r.stderr)
 	}

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -89,6 +90,21 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.IntVar(&c.window, "cancel-window-days", invoice.DefaultWindow, "K1: days after purchase or renewal within which a cancellation is allowed")
 	fs.DurationVar(&c.lockWait, "lock-wait", 30*time.Second, "how long to wait for another run's ledger lock before giving up")
+}
+
+// Months and days the jobs take lie in these years (decision). A close
+// locks every month from the cutover through its period for good, so a
+// typo (0026-10, 2226-10) locked thousands of months or set the cutover
+// centuries away (found by an audit); a post through year 9999 walked
+// every subscription's renewals for millennia.
+const firstYear, lastYear = "2000", "2099"
+
+// inYears refuses a YYYY-MM or YYYY-MM-DD outside firstYear..lastYear.
+func inYears(s string) error {
+	if y := s[:4]; y < firstYear || y > lastYear {
+		return fmt.Errorf("want a year from %s to %s", firstYear, lastYear)
+	}
+	return nil
 }
 
 // commandFirst moves flags given before the command after it, so
@@ -214,9 +230,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		if asOfDay, err = invoice.ParseDate(asOf); err != nil {
 			return usageErr("--as-of: %v", err)
 		}
+		if err := inYears(asOfDay.String()); err != nil {
+			return usageErr("--as-of %s: %v", asOfDay, err)
+		}
 	case "close":
 		if month, err = invoice.ParseMonth(period); err != nil {
 			return usageErr("--period: %v", err)
+		}
+		if err := inYears(month.String()); err != nil {
+			return usageErr("--period %s: %v", month, err)
 		}
 		if out == "" {
 			return usageErr("--out is required")
@@ -225,10 +247,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			if from, err = invoice.ParseMonth(billFrom); err != nil {
 				return usageErr("--bill-from: %v", err)
 			}
+			if err := inYears(from.String()); err != nil {
+				return usageErr("--bill-from %s: %v", from, err)
+			}
 		}
 	case "reconcile":
 		if month, err = invoice.ParseMonth(period); err != nil {
 			return usageErr("--period: %v", err)
+		}
+		if err := inYears(month.String()); err != nil {
+			return usageErr("--period %s: %v", month, err)
 		}
 		if reconFile == "" || out == "" {
 			return usageErr("--file and --out are required")
@@ -241,7 +269,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			return usageErr("%v", err)
 		}
 	}
+	if c.lockWait < 0 {
+		return usageErr("--lock-wait %s: want 0s (do not wait) or more", c.lockWait)
+	}
 	if cmd == "demo" {
+		// The demo loads the fixtures into its ledger: never into one
+		// --db or CSPBILL_DB names (a production ledger, in a cron
+		// environment), which it used to wipe (SQLite) or fill (found by
+		// an audit).
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "db" })
+		if given {
+			return usageErr("--db: the demo runs on a fresh ledger of its own, %s, never on another (it would load the fixtures into it)",
+				filepath.Join(out, "demo.db"))
+		}
 		return demo(ctx, c, out, log, stdout, stderr)
 	}
 
