@@ -425,3 +425,36 @@ func TestDemo_NeverTouchesAnotherLedger(t *testing.T) {
 		}
 	}
 }
+
+// TestE2E_JSONLogsOnlyJSONLines: under --log-format json every line a run
+// prints on stderr is a JSON object, its failures and usage errors too
+// (they were plain text among the JSON lines: found by an audit).
+func TestE2E_JSONLogsOnlyJSONLines(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"post", "--as-of", "2026-10-31", "--db", "sqlite:" + filepath.Join(dir, "no", "such", "dir.db")}, 1, "open ledger"},
+		{[]string{"close", "--period", "0026-10", "--out", dir}, 2, "--period 0026-10: want a year from 2000 to 2099"},
+		{[]string{"ingest", "--inbox", filepath.Join(dir, "missing"), "--db", "sqlite:" + filepath.Join(dir, "l.db")}, 2, "cspbill ingest: bad usage: inbox"},
+	} {
+		r := cspbill(t, nil, append(c.args, "--log-format", "json")...)
+		wantCode(t, r, c.code, strings.Join(c.args, " "))
+		var errors []string
+		for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+			var rec struct{ Level, Msg string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Errorf("%v: a stderr line is not JSON: %q", c.args, line)
+				continue
+			}
+			if rec.Level == "ERROR" {
+				errors = append(errors, rec.Msg)
+			}
+		}
+		if len(errors) == 0 || !strings.Contains(errors[len(errors)-1], c.msg) {
+			t.Errorf("%v: error lines %q, want the last to mention %q", c.args, errors, c.msg)
+		}
+	}
+}

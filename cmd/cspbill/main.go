@@ -210,6 +210,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "cspbill %s: %v\n", cmd, err)
 		return exitUsage
 	}
+	if c.logFormat == "json" {
+		stderr = jsonErrors{log} // from here on, every message is a log line
+	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "cspbill %s: "+format+"\n", append([]any{cmd}, a...)...)
 		return exitUsage
@@ -389,6 +392,20 @@ func printSummary(w io.Writer, s jobs.Summary) {
 		fmt.Fprintf(w, ", periods closed %v", s.Periods)
 	}
 	fmt.Fprintf(w, ", %s\n", s.Elapsed.Round(10*time.Millisecond))
+}
+
+// jsonErrors writes each message a run prints for a person (a usage error,
+// a failure, the lock's "try again later") as one JSON log line at level
+// ERROR, under --log-format json: a cron job's file, stdout and stderr
+// together, is then all JSON lines (they were plain text among them: found
+// by an audit).
+type jsonErrors struct{ log *slog.Logger }
+
+func (j jsonErrors) Write(p []byte) (int, error) {
+	if msg := strings.TrimRight(string(p), "\n"); msg != "" {
+		j.log.Error(msg)
+	}
+	return len(p), nil
 }
 
 func newLogger(w io.Writer, format string) (*slog.Logger, error) {
