@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -1201,4 +1203,30 @@ func TestC4_AHoldALateRecordTookOutOfTheScheduleIsNotListed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPost_TheLogNamesARejectedRecordsSource: a reject the post finds is
+// logged with its record's file:line, as holds are; it named the ledger's
+// internal record id (found by an audit).
+func TestPost_TheLogNamesARejectedRecordsSource(t *testing.T) {
+	_, d := sqliteDeps(t)
+	mustIngest(t, d, "../fixtures/inbox")
+	var buf bytes.Buffer
+	d.Log = slog.New(slog.NewTextHandler(&buf, nil))
+	s, err := Post(context.Background(), d, invoice.MustDate("2026-10-31"), false)
+	if err != nil || s.Rejected == 0 {
+		t.Fatalf("post: %+v %v", s, err)
+	}
+	var logged []string
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(line, `msg="record rejected"`) {
+			logged = append(logged, line)
+			if !regexp.MustCompile(` source=[a-z]+\.csv:[0-9]+ rule=`).MatchString(line) || strings.Contains(line, " record=") {
+				t.Errorf("log line without its source: %s", line)
+			}
+		}
+	}
+	if len(logged) != s.Rejected {
+		t.Errorf("%d rejects logged, the summary counts %d", len(logged), s.Rejected)
+	}
 }

@@ -130,7 +130,7 @@ func loadPage(ctx context.Context, d Deps, prices *invoice.Book, customers *cust
 	byLine, bySub := map[string]*invoice.Order{}, map[string]*invoice.Order{} // order line key, subscription → order line
 	note := func(rec ledger.SourceRecord, o *invoice.Order) {
 		if rec.Status == ledger.Held {
-			p.status[rec.ID] = statusChange{rec.Status, rec.Rule, rec.Message, rec.Support}
+			p.status[rec.ID] = statusChange{status: rec.Status, rule: rec.Rule, message: rec.Message, support: rec.Support}
 			p.orderOf[rec.ID] = o
 		}
 	}
@@ -511,7 +511,7 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 	// Status changes: verdicts reject or hold records; held records with no
 	// hold this time are released.
 	for id, v := range verdicts {
-		ch := statusChange{status: ledger.Rejected, rule: v.Reject.Rule, message: v.Reject.FullMessage()}
+		ch := statusChange{status: ledger.Rejected, rule: v.Reject.Rule, message: v.Reject.FullMessage(), src: v.Src}
 		if v.Reject.Held {
 			ch.status = ledger.Held
 			p.held++

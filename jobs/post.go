@@ -84,7 +84,10 @@ type plan struct {
 	pending  []invoice.Verdict
 }
 
-type statusChange struct{ status, rule, message, support string }
+type statusChange struct {
+	status, rule, message, support string
+	src                            invoice.Source // of a verdict's record, for the log
+}
 
 // holdDetail is the support detail of a held record: the as-of day at which
 // the hold was found. A later run through an earlier day cannot tell whether
@@ -350,7 +353,7 @@ func report(d Deps, runID string, p *plan, s *Summary) {
 	for _, id := range ids {
 		if ch := p.status[id]; ch.status == ledger.Rejected {
 			s.Rejected++
-			log.Warn("record rejected", "record", id, "rule", ch.rule, "message", ch.message)
+			log.Warn("record rejected", "source", ch.src.String(), "rule", ch.rule, "message", ch.message)
 		}
 	}
 }
