@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"os"
 	"path/filepath"
 
 	"cspbill/invoice"
@@ -61,6 +62,13 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 			// sets: a pass a month, with nothing posted in between, counted
 			// each earlier month's charges again (93 for the real 57).
 			return dryRunPlans(ctx, d, runID, opt.Period.Last(), cal, s, true)
+		}
+		// The files must be writable before a month is locked: a close into
+		// a path that is a file, or a folder it may not write, locked the
+		// month and then failed (the next close wrote it, but the month was
+		// locked by a run that could never finish: found by an audit).
+		if err := writable(opt.Out); err != nil {
+			return fmt.Errorf("cannot write the files in --out %s (nothing was closed): %w", opt.Out, err)
 		}
 		// Statistics as of now: a post that wrote millions of transactions
 		// leaves them stale, and the close's queries by period planned on
@@ -389,4 +397,17 @@ func (p *periodSource) Rejects(fn func(invoice.RejectRow) error) error {
 		}
 	}
 	return nil
+}
+
+// writable makes folder dir if need be and checks a file can be made in it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".cspbill-probe-")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

@@ -1230,3 +1230,27 @@ func TestPost_TheLogNamesARejectedRecordsSource(t *testing.T) {
 		t.Errorf("%d rejects logged, the summary counts %d", len(logged), s.Rejected)
 	}
 }
+
+// TestClose_AnOutputItCannotWriteLocksNothing: a close whose --out is a
+// file fails before it locks the month; it locked the month, then failed
+// writing (found by an audit). The same close into a folder then closes it.
+func TestClose_AnOutputItCannotWriteLocksNothing(t *testing.T) {
+	ctx := context.Background()
+	l, d := sqliteDeps(t)
+	mustIngest(t, d, "../fixtures/inbox")
+	file := filepath.Join(t.TempDir(), "out")
+	if err := os.WriteFile(file, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	opt := CloseOptions{Period: resendMonth(t, "2026-10"), Out: file}
+	if _, err := Close(ctx, d, opt); err == nil || !strings.Contains(err.Error(), "cannot write the files in --out "+file+" (nothing was closed)") {
+		t.Fatalf("close into a file: %v", err)
+	}
+	if n := resendCount(t, l, "txns"); n != 0 {
+		t.Errorf("%d transactions posted by the failed close", n)
+	}
+	opt.Out = t.TempDir()
+	if s := mustClose(t, d, opt); len(s.Periods) != 1 || s.Periods[0] != "2026-10" {
+		t.Errorf("the close after it closed %v", s.Periods)
+	}
+}
