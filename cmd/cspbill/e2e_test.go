@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"cspbill/jobs"
 	"cspbill/ledger"
 	"cspbill/ledger/ledgertest"
 )
@@ -310,6 +311,7 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		{[]string{"close", "--period", "2026-10", "--bill-from", "1999-12", "--out", "x"}, 2, "--bill-from 1999-12: want a year"},
 		{[]string{"post", "--as-of", "9999-12-31"}, 2, "--as-of 9999-12-31: want a year"},
 		{[]string{"reconcile", "--period", "0026-10", "--file", "f", "--out", "x"}, 2, "--period 0026-10: want a year"},
+		{[]string{"schedule", "--ingest", "", "--post", "", "--close", ""}, 2, "nothing to schedule"},
 	} {
 		r := cspbill(t, nil, c.args...)
 		if r.code != c.code || !strings.Contains(r.stdout+r.stderr, c.msg) {
@@ -456,5 +458,16 @@ func TestE2E_JSONLogsOnlyJSONLines(t *testing.T) {
 		if len(errors) == 0 || !strings.Contains(errors[len(errors)-1], c.msg) {
 			t.Errorf("%v: error lines %q, want the last to mention %q", c.args, errors, c.msg)
 		}
+	}
+}
+
+// TestOutcome_AStopBySignalSaysNothingWasKept: a run stopped by SIGINT or
+// SIGTERM ends with a message that says so and what to do, not a bare
+// "context canceled" (raised by an audit); exit 1, as a failure.
+func TestOutcome_AStopBySignalSaysNothingWasKept(t *testing.T) {
+	var buf bytes.Buffer
+	code := outcome("post", jobs.Summary{}, fmt.Errorf("posting page 3: %w", context.Canceled), &buf)
+	if want := "cspbill post stopped by a signal: nothing uncommitted was kept; run it again to finish (posting page 3: context canceled)\n"; code != exitFailed || buf.String() != want {
+		t.Errorf("exit %d, %q; want 1, %q", code, buf.String(), want)
 	}
 }

@@ -340,6 +340,10 @@ func outcome(cmd string, s jobs.Summary, err error, stderr io.Writer) int {
 	case errors.Is(err, ledger.ErrBusy):
 		fmt.Fprintf(stderr, "cspbill %s: %v\n", cmd, err)
 		return exitFailed
+	case errors.Is(err, context.Canceled):
+		// SIGINT or SIGTERM: what the run had not committed rolled back.
+		fmt.Fprintf(stderr, "cspbill %s stopped by a signal: nothing uncommitted was kept; run it again to finish (%v)\n", cmd, err)
+		return exitFailed
 	case err != nil:
 		fmt.Fprintf(stderr, "cspbill %s failed: %v\n", cmd, err)
 		return exitFailed

@@ -29,6 +29,10 @@ func (s *scheduleFlags) check() error {
 	if _, err := time.LoadLocation(s.tz); err != nil {
 		return errors.New("--tz: unknown time zone " + s.tz)
 	}
+	if s.ingest == "" && s.post == "" && s.close == "" {
+		// It would wait for ever, doing nothing (found by an audit).
+		return errors.New("--ingest, --post and --close are all off: nothing to schedule")
+	}
 	return nil
 }
 
