@@ -434,4 +434,15 @@ func TestK4_AWholeCreditOfANegativeLastInstalmentNegatesIt(t *testing.T) {
 	if sum != 7 {
 		t.Errorf("instalments sum to %d, want round(0.065) = 7", sum)
 	}
+
+	// A ledger an earlier version posted, the last instalment at −0.05
+	// (round(−0.045)): the whole credit negates what it charged, +0.05, not
+	// the rules' −0.04, and a credit it posted (+0.05) stands (Was); the
+	// credit was +0.04, leaving the customer charged 0.01 (found by a review).
+	posted := map[string]PostedCharge{"T1/1/T0/I11": {Quantity: 1, End: MustDate("2027-01-04"), Net: -5, Gross: -5}}
+	res = b.Schedule(o, postedEnv("2026-12-31", posted))
+	credit := wantCharge(t, res, "T1/1/T0/I11/credit", ChargeCancelImmediate, "2026-12-05", "2027-01-04", amounts{5, 0, 5})
+	if credit.Was == nil || *credit.Was != [3]int64{5, 0, 5} {
+		t.Errorf("credit Was = %v, want the earlier version's +0.05", credit.Was)
+	}
 }

@@ -463,11 +463,21 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			if ti == cancelTerm && k == cancelInst {
 				credit := prorate(in, cancel.Date)
 				cn, ct, cg := split(-credit)
-				res.Charges = append(res.Charges, Charge{
+				cr := Charge{
 					Key: key + "/credit", Type: ChargeCancelImmediate, Date: cancel.Date, Start: cancel.Date, End: in.End - 1,
 					Quantity: t.quantity, Net: cn, Tax: ct, Gross: cg, Src: cancel.Src, CreditsKey: key,
 					TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o, Late: t.late,
-				})
+				}
+				if c.Was != nil && cancel.Date <= in.Start {
+					// 100% of a last instalment an earlier version posted
+					// otherwise (Charge.Was): the credit negates what was
+					// charged, and one it posted (−round(Exact)) stands.
+					if pc, ok := env.charge(key); ok {
+						cr.Net, cr.Tax, cr.Gross = -pc.Net, -(pc.Gross - pc.Net), -pc.Gross
+					}
+					cr.Was = &[3]int64{-c.Was[0], -c.Was[1], -c.Was[2]}
+				}
+				res.Charges = append(res.Charges, cr)
 			}
 		}
 	}

@@ -61,14 +61,35 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 			// One pass through the last month, with the cutover this close
 			// sets: a pass a month, with nothing posted in between, counted
 			// each earlier month's charges again (93 for the real 57).
+			if opt.Period < first {
+				// Closed already: the run rewrites its files, which list
+				// the month's rejects and holds as before (the dry run
+				// counted none: found by a review).
+				for r, err := range d.Ledger.Listed(ctx, opt.Period.String()) {
+					if err != nil {
+						return err
+					}
+					if r.Held {
+						s.Held++
+					} else {
+						s.Rejected++
+					}
+				}
+				return nil
+			}
 			return dryRunPlans(ctx, d, runID, opt.Period.Last(), cal, s, true)
 		}
 		// The files must be writable before a month is locked: a close into
 		// a path that is a file, or a folder it may not write, locked the
 		// month and then failed (the next close wrote it, but the month was
 		// locked by a run that could never finish: found by an audit).
-		if err := writable(opt.Out); err != nil {
-			return fmt.Errorf("cannot write the files in --out %s (nothing was closed): %w", opt.Out, err)
+		// Each month's folder too, where one is there already (a file of
+		// that name, or a folder the job may not write, failed only once
+		// the month was locked: found by a review).
+		for m := min(first, opt.Period); m <= opt.Period; m++ {
+			if err := writable(opt.Out, m.String()); err != nil {
+				return fmt.Errorf("cannot write the files in --out %s (nothing was closed): %w", opt.Out, err)
+			}
 		}
 		// Statistics as of now: a post that wrote millions of transactions
 		// leaves them stale, and the close's queries by period planned on
@@ -399,15 +420,28 @@ func (p *periodSource) Rejects(fn func(invoice.RejectRow) error) error {
 	return nil
 }
 
-// writable makes folder dir if need be and checks a file can be made in it.
-func writable(dir string) error {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+// writable makes folder out if need be and checks a file can be made in it
+// and, if folder out/month is there already, in that folder too.
+func writable(out, month string) error {
+	if err := os.MkdirAll(out, 0o750); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".cspbill-probe-")
-	if err != nil {
-		return err
+	dirs := []string{out}
+	if fi, err := os.Stat(filepath.Join(out, month)); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is a file, not a folder", filepath.Join(out, month))
+		}
+		dirs = append(dirs, filepath.Join(out, month))
 	}
-	f.Close()
-	return os.Remove(f.Name())
+	for _, dir := range dirs {
+		f, err := os.CreateTemp(dir, ".cspbill-probe-")
+		if err != nil {
+			return err
+		}
+		f.Close()
+		if err := os.Remove(f.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
 }

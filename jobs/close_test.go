@@ -215,6 +215,18 @@ func TestClose_ADryRunOfSeveralMonthsCountsEachChargeOnce(t *testing.T) {
 	if dry.Rejected != closed.Rejected || dry.Held != closed.Held || closed.Held == 0 || closed.Rejected < 10 {
 		t.Errorf("dry run rejected %d held %d, the close %d and %d", dry.Rejected, dry.Held, closed.Rejected, closed.Held)
 	}
+	// A dry run of the close again, of a month closed already: the files
+	// the run rewrites list October's rejects and holds (it said 0 and 0).
+	opt.DryRun = true
+	dry, err = Close(ctx, d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.DryRun = false
+	again := mustClose(t, d, opt)
+	if dry.Rejected != again.Rejected || dry.Held != again.Held || again.Rejected == 0 || dry.Posted != 0 {
+		t.Errorf("dry run of a closed month: rejected %d held %d posted %d; the run %d, %d", dry.Rejected, dry.Held, dry.Posted, again.Rejected, again.Held)
+	}
 }
 
 // A post looks up nothing for order records no committed post has read
@@ -1245,6 +1257,17 @@ func TestClose_AnOutputItCannotWriteLocksNothing(t *testing.T) {
 	opt := CloseOptions{Period: resendMonth(t, "2026-10"), Out: file}
 	if _, err := Close(ctx, d, opt); err == nil || !strings.Contains(err.Error(), "cannot write the files in --out "+file+" (nothing was closed)") {
 		t.Fatalf("close into a file: %v", err)
+	}
+	if n := resendCount(t, l, "txns"); n != 0 {
+		t.Errorf("%d transactions posted by the failed close", n)
+	}
+	// The month's own folder a file: the same (found by a review).
+	opt.Out = t.TempDir()
+	if err := os.WriteFile(filepath.Join(opt.Out, "2026-10"), nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Close(ctx, d, opt); err == nil || !strings.Contains(err.Error(), "2026-10 is a file, not a folder") {
+		t.Fatalf("close into a month that is a file: %v", err)
 	}
 	if n := resendCount(t, l, "txns"); n != 0 {
 		t.Errorf("%d transactions posted by the failed close", n)

@@ -355,13 +355,24 @@ func (l *Ledger) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	defer stx.Rollback()
 	tx := &Tx{reader: reader{q: stx, d: l.d}, tx: stx, conn: conn, l: l}
 	if err := fn(tx); err != nil {
-		return l.wrap(err)
+		return l.wrapIn(ctx, err)
 	}
 	if err := stx.Commit(); err != nil {
-		return l.wrap(fmt.Errorf("ledger: commit: %w", err))
+		return l.wrapIn(ctx, fmt.Errorf("ledger: commit: %w", err))
 	}
 	l.learnAccounts(tx.accounts)
 	return nil
+}
+
+// wrapIn is wrap for an error inside a transaction run under ctx: once ctx
+// is cancelled (SIGINT, SIGTERM), what failed failed because of it.
+// PostgreSQL reports the statement it cancelled (57014), or the COPY it cut
+// off, as errors of their own, which read as a lost connection.
+func (l *Ledger) wrapIn(ctx context.Context, err error) error {
+	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("ledger: %w, so nothing of this transaction was committed (%v)", ctx.Err(), err)
+	}
+	return l.wrap(err)
 }
 
 // wrap maps the database's own refusals to sentinels, so a closed period

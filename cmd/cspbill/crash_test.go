@@ -188,3 +188,28 @@ func TestE2E_APanicFailsTheRunAndRollsBack(t *testing.T) {
 		}
 	})
 }
+
+// TestE2E_ASignalStopsTheRunAndSaysSo: SIGTERM inside the posting
+// transaction (a timer stopping the job) rolls the post back, exits 1 and
+// says it was stopped by a signal, on both databases: PostgreSQL reports the
+// statement it cancelled as an error of its own, which read as a lost
+// connection (found by a review). The next run posts everything.
+func TestE2E_ASignalStopsTheRunAndSaysSo(t *testing.T) {
+	ledgertest.Each(t, func(t *testing.T, url string) {
+		db := "--db=" + url
+		wantCode(t, cspbill(t, nil, "ingest", "--inbox", inbox1, db), 3, "ingest")
+		r := cspbill(t, []string{"CSPBILL_TEST_SIGNAL_AT=post:posted"}, "post", "--as-of", "2026-10-15", db)
+		wantCode(t, r, 1, "post stopped by SIGTERM")
+		if !strings.Contains(r.stderr, "cspbill post stopped by a signal: nothing uncommitted was kept; run it again to finish") ||
+			strings.Contains(r.stderr, "lost the connection") {
+			t.Errorf("stderr does not say what happened:\n%s", r.stderr)
+		}
+		if got := ledgerContent(t, url); len(got) != 0 {
+			t.Fatalf("the stopped post left %d transactions", len(got))
+		}
+		wantCode(t, cspbill(t, nil, "post", "--as-of", "2026-10-15", db), 3, "post again")
+		if got := ledgerContent(t, url); len(got) == 0 {
+			t.Fatal("the post after it posted nothing")
+		}
+	})
+}

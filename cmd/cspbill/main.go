@@ -316,6 +316,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			return exitOK
 		}
 	}
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		// Stopped by a signal: PostgreSQL reports the statement it cancelled
+		// as an error of its own (57014), which read as a lost connection
+		// (found by a review).
+		err = fmt.Errorf("%w (%v)", context.Canceled, err)
+	}
 	if c.logFormat == "json" {
 		// Logs and summary in one format: a cron job's file (stdout and
 		// stderr together) is all JSON lines.
@@ -426,16 +432,23 @@ func newLogger(w io.Writer, format string) (*slog.Logger, error) {
 // point of a job (CSPBILL_TEST_CRASH_AT=post:posted, close:before-publish, …;
 // jobs.Deps.Hook lists them): no deferred function runs, no transaction
 // commits, as in a power cut.
-// CSPBILL_TEST_PANIC_AT=point panics there instead, as a bug would.
+// CSPBILL_TEST_PANIC_AT=point panics there instead, as a bug would;
+// CSPBILL_TEST_SIGNAL_AT=point sends the process SIGTERM.
 func crashHook() func(string) error {
-	at, panicAt := os.Getenv("CSPBILL_TEST_CRASH_AT"), os.Getenv("CSPBILL_TEST_PANIC_AT")
-	if at == "" && panicAt == "" {
+	at, panicAt, signalAt := os.Getenv("CSPBILL_TEST_CRASH_AT"), os.Getenv("CSPBILL_TEST_PANIC_AT"), os.Getenv("CSPBILL_TEST_SIGNAL_AT")
+	if at == "" && panicAt == "" && signalAt == "" {
 		return nil
 	}
 	return func(point string) error {
 		if point == at {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {} // SIGKILL cannot be caught; wait for it
+		}
+		if point == signalAt {
+			// As a timer stopping the run: the run goes on until its
+			// context's cancellation reaches it.
+			syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			time.Sleep(100 * time.Millisecond)
 		}
 		if point == panicAt {
 			panic("test panic at " + point)
