@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -216,6 +217,10 @@ func withJITOff(rawURL string) string {
 	return u.String()
 }
 
+// passwordParam is a password given as a parameter, in a URL's query or a
+// key=value connection string (password=, sslpassword=).
+var passwordParam = regexp.MustCompile(`(?i)\b((?:ssl)?password)=[^&\s]*`)
+
 // Redact returns url with any password replaced by "xxxxx": the user
 // info's and a password parameter's. A URL that cannot be parsed is not
 // shown at all when it may hold one.
@@ -230,20 +235,16 @@ func Redact(rawURL string) string {
 		}
 		return rawURL
 	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-		return u.Redacted()
+	shown := rawURL
+	if u.User != nil {
+		shown = u.Redacted()
 	}
-	if u.User == nil {
-		return rawURL
-	}
-	return u.Redacted()
+	return passwordParam.ReplaceAllString(shown, "${1}=xxxxx")
 }
 
-// scrub makes sure a driver error does not repeat the password. For a URL
-// that cannot be parsed it keeps only why (Go's parse error quotes the URL).
+// scrub makes sure a driver error does not repeat the password, as given or
+// escaped. For a URL that cannot be parsed it keeps only why (Go's parse
+// error quotes the URL).
 func scrub(err error, rawURL string) error {
 	if strings.HasPrefix(rawURL, "sqlite:") {
 		return err
@@ -256,18 +257,20 @@ func scrub(err error, rawURL string) error {
 		}
 		return errors.New("the database URL cannot be parsed")
 	}
-	msg := err.Error()
-	secrets := []string{u.Query().Get("password")}
+	msg := passwordParam.ReplaceAllString(err.Error(), "${1}=xxxxx")
+	q := u.Query()
+	secrets := []string{q.Get("password"), q.Get("sslpassword")}
 	if pw, ok := u.User.Password(); ok {
 		secrets = append(secrets, pw)
 	}
-	changed := false
 	for _, pw := range secrets {
-		if pw != "" && strings.Contains(msg, pw) {
-			msg, changed = strings.ReplaceAll(msg, pw, "xxxxx"), true
+		for _, form := range []string{pw, url.QueryEscape(pw), url.PathEscape(pw)} {
+			if form != "" {
+				msg = strings.ReplaceAll(msg, form, "xxxxx")
+			}
 		}
 	}
-	if changed {
+	if msg != err.Error() {
 		return errors.New(msg)
 	}
 	return err

@@ -61,6 +61,10 @@ func TestOpenBadURL(t *testing.T) {
 		// error quoted it whole (found by an audit).
 		{"postgres://cspbill@127.0.0.1:1/x?sslmode=disable&connect_timeout=2&password=s3cret", "s3cret"},
 		{"postgres://cspbill:s3 cret@127.0.0.1:1/x", "s3 cret"},
+		// A key=value connection string (refused, and named) and an escaped
+		// password (found by a review).
+		{"host=127.0.0.1 port=1 password=s3cret", "s3cret"},
+		{"postgres://cspbill:s3%2Fcret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", "s3"},
 	} {
 		_, err := ledger.Open(ctx, c.url)
 		if err == nil {
@@ -76,7 +80,9 @@ func TestOpenBadURL(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		"postgres://u:pw@h/db":                              "postgres://u:xxxxx@h/db",
-		"postgres://u@h/db?sslmode=disable&password=s3cret": "postgres://u@h/db?password=xxxxx&sslmode=disable",
+		"postgres://u@h/db?sslmode=disable&password=s3cret": "postgres://u@h/db?sslmode=disable&password=xxxxx",
+		"postgres://u@h/db?sslpassword=s3cret":              "postgres://u@h/db?sslpassword=xxxxx",
+		"host=db user=u password=s3cret dbname=x":           "host=db user=u password=xxxxx dbname=x",
 		"postgres://u:s3 cret@h/db":                         "(unparsable database URL)",
 		"postgres://u@h/db?sslmode=disable":                 "postgres://u@h/db?sslmode=disable",
 		"sqlite:/var/lib/cspbill/ledger@2026%.db":           "sqlite:/var/lib/cspbill/ledger@2026%.db",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -510,6 +511,7 @@ func TestCopyOnALostConnectionFailsInsteadOfHanging(t *testing.T) {
 // fails the post with the key of the transaction it was sealing; it used
 // to end the process, as no goroutine but the caller's recovered it.
 func TestSealingPanicIsAnError(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4)) // worker goroutines on any machine
 	txns := make([]ledger.Txn, 5000)
 	for i := range txns {
 		txns[i].Key = fmt.Sprintf("T%d", i)

@@ -440,6 +440,7 @@ func TestE2E_JSONLogsOnlyJSONLines(t *testing.T) {
 	}{
 		{[]string{"post", "--as-of", "2026-10-31", "--db", "sqlite:" + filepath.Join(dir, "no", "such", "dir.db")}, 1, "open ledger"},
 		{[]string{"close", "--period", "0026-10", "--out", dir}, 2, "--period 0026-10: want a year from 2000 to 2099"},
+		{[]string{"post", "--log-format", "json", "--bogus"}, 2, "cspbill post: flag provided but not defined: -bogus"},
 		{[]string{"ingest", "--inbox", filepath.Join(dir, "missing"), "--db", "sqlite:" + filepath.Join(dir, "l.db")}, 2, "cspbill ingest: bad usage: inbox"},
 	} {
 		r := cspbill(t, nil, append(c.args, "--log-format", "json")...)

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,7 +160,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitOK
 	}
 	fs := flag.NewFlagSet("cspbill "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	var flagOut bytes.Buffer // what the flag package says, shown once the log format is known
+	fs.SetOutput(&flagOut)
 	var c common
 	c.register(fs)
 	var (
@@ -197,10 +199,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			io.Copy(stderr, &flagOut) // asked for by a person
 			return exitOK
+		}
+		if log, lerr := newLogger(stderr, c.logFormat); lerr == nil && c.logFormat == "json" {
+			log.Error(fmt.Sprintf("cspbill %s: %v", cmd, err)) // a JSON log stays JSON lines
+		} else {
+			io.Copy(stderr, &flagOut)
 		}
 		return exitUsage
 	}
+	io.Copy(stderr, &flagOut)
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "cspbill %s: unexpected argument %q\n", cmd, fs.Arg(0))
 		return exitUsage

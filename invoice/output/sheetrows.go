@@ -417,7 +417,10 @@ func usedRange(sheet []byte, rows *rowSink) ([]byte, error) {
 		return nil, err
 	}
 	if bytes.Count(sheet, []byte(placeholder)) != 1 {
-		return nil, fmt.Errorf("no single %s to give the used range", placeholder)
+		// Another excelize writes something else there: the sheet is kept
+		// as it wrote it (a missing used range is cosmetic to Excel; a
+		// close must not fail on it after its month is locked).
+		return sheet, nil
 	}
 	sheet = bytes.Replace(sheet, []byte(placeholder), []byte(`<dimension ref="A1:`+last+`"></dimension>`), 1)
 	return bytes.Replace(sheet, []byte(`<sheetPr filterMode="true">`), []byte(`<sheetPr>`), 1), nil
