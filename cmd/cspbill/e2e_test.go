@@ -205,6 +205,15 @@ func TestE2E_CloseTwoMonths(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(recon, "2026-10", "reconciliation.csv")); err != nil || !bytes.Contains(b, []byte("differs")) {
 			t.Errorf("reconciliation.csv: %v\n%s", err, b)
 		}
+		// --tolerance 0 is exact: the truncated renewal (4,499.98 against
+		// 4,499.99, matched within the default 0.01 a unit) differs too. It
+		// used the default (found by an audit).
+		r = cspbill(t, nil, "reconcile", "--period", "2026-10", "--file", "../../fixtures/recon/recon-2026-10.csv",
+			"--map", "../../fixtures/recon/map-2026-10.csv", "--out", t.TempDir(), "--tolerance", "0", db)
+		wantCode(t, r, 3, "reconcile 2026-10 --tolerance 0")
+		if !strings.Contains(r.stdout, "lines that differ or are missing on one side 4") {
+			t.Errorf("reconcile --tolerance 0 summary:\n%s", r.stdout)
+		}
 		r = cspbill(t, nil, "reconcile", "--period", "2026-11", "--file", "../../fixtures/recon/recon-2026-10.csv", "--out", recon, db)
 		wantCode(t, r, 2, "reconcile an open period")
 

@@ -276,6 +276,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		if tol, err = invoice.ParseDecimal(tolerance); err != nil || tol.IsNegative() {
 			return usageErr("--tolerance %q: want a decimal of zero or more", tolerance)
 		}
+		if tol.IsZero() {
+			// Exact, as asked: to recon a zero tolerance means its default
+			// (0.01), and --tolerance 0 reported differences of a cent as
+			// matched (found by an audit); a negative one means none.
+			tol = decimal.NewFromInt(-1)
+		}
 	case "schedule":
 		if err := sched.check(); err != nil {
 			return usageErr("%v", err)
