@@ -288,12 +288,17 @@ func (s *scanner) next() (rec []string, line int, rerr *RowError, err error) {
 		}
 		rec[i] = strings.TrimSpace(v)
 	}
-	// A BOM that starts a later line (two exports joined end to end) is
-	// not part of the first value, as the file's own first BOM is not.
 	if len(rec) > 0 {
-		rec[0] = strings.TrimSpace(strings.TrimPrefix(rec[0], "\uFEFF"))
+		rec[0] = TrimBOM(rec[0])
 	}
 	return rec, line, nil, nil
+}
+
+// TrimBOM drops a BOM that starts a later line of a file (two exports
+// joined end to end) from the first value of its record, trimmed: it is not
+// part of the value, as the file's own first BOM is not.
+func TrimBOM(first string) string {
+	return strings.TrimSpace(strings.TrimPrefix(first, "\uFEFF"))
 }
 
 func (s *scanner) columnName(i int) string {

@@ -197,6 +197,9 @@ func (s *scanner) next() (record, *RowError, error) {
 		}
 		fields[i] = strings.TrimSpace(v)
 	}
+	if len(fields) > 0 {
+		fields[0] = csvin.TrimBOM(fields[0]) // as the inbox's reader does (found by an audit)
+	}
 	return record{s: s, fields: fields, line: line}, nil, nil
 }
 

@@ -46,6 +46,10 @@ func TestReadFileHeaders(t *testing.T) {
 		{"Partner Center's export, BOM and CRLF", "\uFEFF" + strings.ReplaceAll(pcHeader+pcRow, "\n", "\r\n")},
 		{"API camelCase, any order, extra columns", apiHeader + apiRow},
 		{"upper case headers", strings.ToUpper(apiHeader) + apiRow},
+		// Two exports joined end to end: the second one's BOM starts a
+		// row; it was kept in its first value, a total that then did not
+		// parse (found by an audit).
+		{"API, a BOM starting the row", apiHeader + "\uFEFF" + apiRow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
