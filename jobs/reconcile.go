@@ -19,7 +19,7 @@ type ReconcileOptions struct {
 	File      string // Partner Center's reconciliation file
 	Map       string // optional mapping file (kind,partner_center_id,cspbill_id)
 	Out       string
-	Tolerance decimal.Decimal // per unit; zero: recon.DefaultTolerance
+	Tolerance decimal.Decimal // per unit; zero: one minor unit of each line's currency; negative: exact
 	// RunSize is how many rows the sorts hold in memory (0:
 	// recon.DefaultRunSize); tests make it small to spill.
 	RunSize int

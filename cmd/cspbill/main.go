@@ -61,7 +61,7 @@ Usage:
   cspbill post --as-of YYYY-MM-DD            post everything due through that day
   cspbill close --period YYYY-MM --out DIR [--bill-from YYYY-MM]
                                              post, lock, and write OUT/YYYY-MM/…
-  cspbill reconcile --period YYYY-MM --file RECON.csv --out DIR [--map MAP.csv] [--tolerance 0.01]
+  cspbill reconcile --period YYYY-MM --file RECON.csv --out DIR [--map MAP.csv] [--tolerance T]
                                              hold a closed period against Partner Center's file
   cspbill schedule                           run the jobs on cron schedules until stopped
   cspbill demo --out DIR                     a whole close on the bundled fixtures
@@ -187,7 +187,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fs.StringVar(&reconFile, "file", "", "Partner Center's reconciliation CSV (required)")
 		fs.StringVar(&reconMap, "map", "", "optional mapping CSV: kind,partner_center_id,cspbill_id")
 		fs.StringVar(&out, "out", "", "folder for reconciliation.csv and .xlsx (required)")
-		fs.StringVar(&tolerance, "tolerance", "0.01", "rounding tolerance per unit, in the currency's major unit")
+		fs.StringVar(&tolerance, "tolerance", "", "rounding tolerance per unit, in the currency's major unit (default one minor unit: 0.01 USD, 1 JPY; 0: exact)")
 	case "demo":
 		fs.StringVar(&out, "out", "out", "folder for the invoice files")
 	case "schedule":
@@ -273,10 +273,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		if reconFile == "" || out == "" {
 			return usageErr("--file and --out are required")
 		}
-		if tol, err = invoice.ParseDecimal(tolerance); err != nil || tol.IsNegative() {
+		if tolerance == "" {
+			tol = decimal.Zero // recon's default: one minor unit of each line's currency
+		} else if tol, err = invoice.ParseDecimal(tolerance); err != nil || tol.IsNegative() {
 			return usageErr("--tolerance %q: want a decimal of zero or more", tolerance)
-		}
-		if tol.IsZero() {
+		} else if tol.IsZero() {
 			// Exact, as asked: to recon a zero tolerance means its default
 			// (0.01), and --tolerance 0 reported differences of a cent as
 			// matched (found by an audit); a negative one means none.

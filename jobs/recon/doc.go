@@ -82,7 +82,8 @@
 // Partner Center truncates where cspbill rounds half away from zero, so a
 // pair matches when the quantities are equal and the amounts differ by at
 // most the tolerance times the line's quantity (Options.Tolerance, default
-// 0.01 of the currency's major unit per unit: 12 units may differ by 0.12).
+// one minor unit of the line's currency per unit: 12 units may differ by
+// 0.12 USD or 12 JPY).
 // The line's net is compared with Subtotal; its gross with Total only when
 // the row carries a non-zero TaxTotal (Partner Center leaves TaxTotal 0 when
 // tax is on the invoice only). A pair within the tolerance but not equal is

@@ -40,16 +40,13 @@ type Customer struct {
 	Domain string
 }
 
-// DefaultTolerance is the rounding allowed per unit of quantity, in the
-// currency's major unit: Partner Center truncates where cspbill rounds half
-// away from zero, so a line of q units may differ by up to about q cents.
-var DefaultTolerance = decimal.New(1, -2)
-
 // Options tune Match.
 type Options struct {
 	// Tolerance per unit of quantity, in the currency's major unit; a line
 	// of quantity q matches when its amounts differ by at most Tolerance × q.
-	// Zero means DefaultTolerance; a negative value means none (exact).
+	// Zero means the default, one minor unit of the line's currency (0.01
+	// USD, 1 JPY, 0.001 KWD): Partner Center truncates where cspbill rounds
+	// half away from zero. A negative value means none (exact).
 	Tolerance decimal.Decimal
 	// Map translates Partner Center ids (--map FILE).
 	Map Map
@@ -95,13 +92,12 @@ type Item struct {
 // Report is the outcome of Match or Run (Run leaves Items empty: it gives
 // them to its caller one by one).
 type Report struct {
-	Period    string
-	Tolerance decimal.Decimal // per unit, as applied
-	Items     []Item
-	Counts    map[Kind]int
-	Rows      int // Partner Center rows given to Match, before netting
-	Netted    int // rows removed by netting (a pair netted into one counts 1)
-	Lines     int // ledger lines given to Match
+	Period string
+	Items  []Item
+	Counts map[Kind]int
+	Rows   int // Partner Center rows given to Match, before netting
+	Netted int // rows removed by netting (a pair netted into one counts 1)
+	Lines  int // ledger lines given to Match
 	// Rejects are the rows of the file that could not be read (ReadFile's
 	// row errors); the caller sets them so that Write reports them and
 	// HasDifferences counts them.
@@ -224,11 +220,13 @@ func sliceLines(lines []LedgerLine) iter.Seq2[LedgerLine, error] {
 	}
 }
 
-// tolerance is the tolerance Options asks for, as applied.
-func (o Options) tolerance() decimal.Decimal {
+// perUnit is the difference Options allows per unit of quantity in
+// currency cur. The default was 0.01 whatever the currency: in JPY every
+// truncated yen differed, in KWD ten fils a unit matched (found by an audit).
+func (o Options) perUnit(cur invoice.Currency) decimal.Decimal {
 	switch {
 	case o.Tolerance.IsZero():
-		return DefaultTolerance
+		return decimal.New(1, -cur.Digits)
 	case o.Tolerance.IsNegative():
 		return decimal.Zero
 	}
@@ -239,7 +237,7 @@ func (o Options) tolerance() decimal.Decimal {
 // rows resolved to that customer (in file order) and returns every line and
 // row as an item, in report order. Nothing pairs across customers, so
 // matching customer by customer is matching the whole month.
-func matchCustomer(period string, ledger []LedgerLine, res []*resolved, tol decimal.Decimal) []Item {
+func matchCustomer(period string, ledger []LedgerLine, res []*resolved, tol func(invoice.Currency) decimal.Decimal) []Item {
 	// The lines a row may pair with share its bucket and its subscription
 	// (where both have one), else its order, so the lines are indexed by both: a row looks at
 	// those only, not at its whole bucket, which for a customer with a
@@ -476,10 +474,10 @@ type comparison struct {
 // compare checks a pair: the quantities must be equal, the ledger's net and
 // Partner Center's Subtotal within tol × quantity (the ledger's), and, when
 // the row carries a non-zero TaxTotal, gross and Total too.
-func compare(l *LedgerLine, r *Row, tol decimal.Decimal) comparison {
+func compare(l *LedgerLine, r *Row, tol func(invoice.Currency) decimal.Decimal) comparison {
 	c := comparison{Kind: Matched}
 	cur := l.Currency
-	allow := tol.Mul(decimal.NewFromInt(l.Quantity))
+	allow := tol(cur).Mul(decimal.NewFromInt(l.Quantity))
 	qty := decimal.NewFromInt(l.Quantity)
 	c.Delta = r.Subtotal.Sub(cur.Decimal(l.Net))
 	var diffs, small []string

@@ -262,9 +262,20 @@ func TestTolerance(t *testing.T) {
 			"within tolerance 0.012: net delta -0.01"},
 		{"negative tolerance is exact", line(), row(subtotal("131.39")), dec("-1"), Differs, "-0.01",
 			"net: ledger 131.40, Partner Center 131.39, delta -0.01 (tolerance 0.00)"},
-		{"JPY: 0.01 per unit of a currency without decimals", line(func(l *LedgerLine) {
+		// The default is one minor unit of the line's currency a unit: a
+		// yen in JPY (it was 0.01 whatever the currency, and every truncated
+		// yen differed: found by an audit).
+		{"JPY: a yen a unit by default", line(func(l *LedgerLine) {
 			l.Currency, l.Net, l.Gross = invoice.MustCurrency("JPY"), 9624, 9624
-		}), row(subtotal("9623"), func(r *Row) { r.Currency = invoice.MustCurrency("JPY") }), decimal.Zero, Differs, "-1",
+		}), row(subtotal("9623"), func(r *Row) { r.Currency = invoice.MustCurrency("JPY") }), decimal.Zero, Matched, "-1",
+			"within tolerance 12: net delta -1"},
+		{"JPY: 13 yen below 12 units is outside", line(func(l *LedgerLine) {
+			l.Currency, l.Net, l.Gross = invoice.MustCurrency("JPY"), 9624, 9624
+		}), row(subtotal("9611"), func(r *Row) { r.Currency = invoice.MustCurrency("JPY") }), decimal.Zero, Differs, "-13",
+			"net: ledger 9624, Partner Center 9611, delta -13 (tolerance 12)"},
+		{"JPY: an explicit tolerance is in yen", line(func(l *LedgerLine) {
+			l.Currency, l.Net, l.Gross = invoice.MustCurrency("JPY"), 9624, 9624
+		}), row(subtotal("9623"), func(r *Row) { r.Currency = invoice.MustCurrency("JPY") }), dec("0.01"), Differs, "-1",
 			"net: ledger 9624, Partner Center 9623, delta -1 (tolerance 0.12)"},
 	}
 	for _, tc := range tests {

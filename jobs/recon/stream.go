@@ -33,7 +33,7 @@ type Input struct {
 // engine is one Run's state.
 type engine struct {
 	period  string
-	tol     decimal.Decimal
+	tol     func(invoice.Currency) decimal.Decimal // per unit
 	m       Map
 	ids     map[string]bool
 	domains map[string][]string
@@ -66,8 +66,8 @@ type referenced struct {
 // lines. (Grouped by customer alone, a customer with 400,000 lines in a
 // month took 666 MB.)
 func Run(ctx context.Context, in Input, emit func(*Item) error) (Report, error) {
-	e := &engine{period: in.Period, tol: in.tolerance(), m: in.Map, ids: map[string]bool{}, domains: map[string][]string{}}
-	rep := Report{Period: in.Period, Tolerance: e.tol, Counts: map[Kind]int{}}
+	e := &engine{period: in.Period, tol: in.perUnit, m: in.Map, ids: map[string]bool{}, domains: map[string][]string{}}
+	rep := Report{Period: in.Period, Counts: map[Kind]int{}}
 	for _, c := range in.Customers {
 		e.ids[c.ID] = true
 		if c.Domain != "" {

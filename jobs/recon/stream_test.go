@@ -18,7 +18,7 @@ import (
 // every row netted and resolved at once, every line in one set of buckets
 // (any order), the items sorted at the end.
 func wholeMatch(period string, ledger []LedgerLine, customers []Customer, rows []Row, opt Options) []Item {
-	e := &engine{period: period, tol: opt.tolerance(), m: opt.Map, ids: map[string]bool{}, domains: map[string][]string{}}
+	e := &engine{period: period, tol: opt.perUnit, m: opt.Map, ids: map[string]bool{}, domains: map[string][]string{}}
 	for _, c := range customers {
 		e.ids[c.ID] = true
 		if c.Domain != "" {
@@ -216,7 +216,7 @@ func TestRunRefusesLedgerOutOfOrder(t *testing.T) {
 
 // scanMatch pairs as matchCustomer did before it indexed its lines: each
 // row scans its whole bucket. The test's oracle for the index.
-func scanMatch(ledger []LedgerLine, res []*resolved, tol decimal.Decimal) []int {
+func scanMatch(ledger []LedgerLine, res []*resolved, tol func(invoice.Currency) decimal.Decimal) []int {
 	buckets := map[bucketKey][]int{}
 	for i := range ledger {
 		l := &ledger[i]
@@ -275,7 +275,7 @@ func TestMatchCustomerPairsAsAScanOfTheBucket(t *testing.T) {
 				rows[i].SubscriptionID += "S"
 			}
 		}
-		e := &engine{period: "2026-10", tol: DefaultTolerance, ids: map[string]bool{}, domains: map[string][]string{}}
+		e := &engine{period: "2026-10", tol: Options{}.perUnit, ids: map[string]bool{}, domains: map[string][]string{}}
 		for _, c := range customers {
 			e.ids[c.ID] = true
 			if c.Domain != "" {

@@ -82,7 +82,7 @@ func TestWrite(t *testing.T) {
 		"matched,C001,USD,cycleCharge,O-1,S-1,RDS-CAL,2026-10-15,INV-2026-10-000001,12,131.40,0.00,131.40,12,131.39,0.00,131.39,-0.01,,orders.csv:5,recon.csv:2,within tolerance 0.12: net delta -0.01",
 		"partner_center_only,C001,USD,new,O-4,S-4,RDS-CAL:0001,2026-10-15,,,,,,12,131.40,0.00,131.40,131.40,,,recon.csv:5,not in the ledger's lines of 2026-10",
 		"ledger_only,C001,USD,cycleCharge,O-2,S-2,RDS-CAL,2026-10-20,INV-2026-10-000001,12,131.40,0.00,131.40,,,,,-131.40,,orders.csv:5,,not in Partner Center's file",
-		"matched,C002,KWD,new,O-3,,RDS-CAL,2026-10-15,INV-2026-10-000001,3,1113.704,55.685,1169.389,3,1113.7045,55.685,1169.3895,0.0005,0.0005,orders.csv:5,recon.csv:4,\"within tolerance 0.030: net delta 0.0005, gross delta 0.0005\"",
+		"matched,C002,KWD,new,O-3,,RDS-CAL,2026-10-15,INV-2026-10-000001,3,1113.704,55.685,1169.389,3,1113.7045,55.685,1169.3895,0.0005,0.0005,orders.csv:5,recon.csv:4,\"within tolerance 0.003: net delta 0.0005, gross delta 0.0005\"",
 		"",
 	}, "\n")
 	if string(b) != want {
