@@ -44,6 +44,14 @@ func Reconcile(ctx context.Context, d Deps, opt ReconcileOptions) (Summary, reco
 			return err
 		}
 		if !closed {
+			cal, err := loadCalendar(ctx, d.Ledger)
+			if err != nil {
+				return err
+			}
+			if cal.billFrom != 0 && opt.Period < cal.billFrom {
+				// Closing it is refused too: say why (found by an audit).
+				return fmt.Errorf("%w: period %s is before the ledger's first billed month %s: it has no invoices to reconcile", ErrUsage, opt.Period, cal.billFrom)
+			}
 			return fmt.Errorf("%w: period %s is not closed: close it first (its invoice lines are final only then)", ErrUsage, opt.Period)
 		}
 		f, err := os.Open(opt.File)

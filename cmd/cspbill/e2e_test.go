@@ -216,6 +216,11 @@ func TestE2E_CloseTwoMonths(t *testing.T) {
 		}
 		r = cspbill(t, nil, "reconcile", "--period", "2026-11", "--file", "../../fixtures/recon/recon-2026-10.csv", "--out", recon, db)
 		wantCode(t, r, 2, "reconcile an open period")
+		r = cspbill(t, nil, "reconcile", "--period", "2026-09", "--file", "../../fixtures/recon/recon-2026-10.csv", "--out", recon, db)
+		wantCode(t, r, 2, "reconcile a month before the cutover")
+		if !strings.Contains(r.stderr, "period 2026-09 is before the ledger's first billed month 2026-10") {
+			t.Errorf("reconcile before the cutover: %s", r.stderr)
+		}
 
 		// Re-running changes nothing: no posting, byte-identical files.
 		r = cspbill(t, nil, "post", "--as-of", "2026-10-31", db)
