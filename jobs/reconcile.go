@@ -138,8 +138,13 @@ func Reconcile(ctx context.Context, d Deps, opt ReconcileOptions) (Summary, reco
 			return err
 		}
 		rep.Rejected = w.Rejected()
-		s.Read = rep.Rows
+		// Rows read = accepted + rejected (§5), as ingest counts: the
+		// readable rows, and those that were not, the mapping file's
+		// included (accepted was 0 and read left the unreadable out: found
+		// by an audit).
+		s.Accepted = rep.Rows
 		s.Rejected = rep.Rejected
+		s.Read = s.Accepted + s.Rejected
 		s.Differences = rep.Counts[recon.Differs] + rep.Counts[recon.PartnerCenterOnly] + rep.Counts[recon.LedgerOnly]
 		d.logger().Info("reconciled", "run", runID, "period", period, "matched", rep.Counts[recon.Matched],
 			"differs", rep.Counts[recon.Differs], "partner_center_only", rep.Counts[recon.PartnerCenterOnly],

@@ -141,3 +141,29 @@ func TestReconcile_FailedRunLeavesNothing(t *testing.T) {
 		t.Errorf("failed runs left %d files", len(entries))
 	}
 }
+
+// TestReconcile_RowsReadAreAcceptedPlusRejected: the summary counts as
+// ingest does (§5): a file of the bundled 23 rows and one unreadable row
+// reads 24 = 23 + 1. It said read 23, accepted 0, rejected 1 (found by an
+// audit).
+func TestReconcile_RowsReadAreAcceptedPlusRejected(t *testing.T) {
+	d := closedDemo(t)
+	b, err := os.ReadFile("../fixtures/recon/recon-2026-10.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "recon-2026-10.csv")
+	bad := strings.Repeat("x,", 45) + "x\r\n" // 46 columns, nothing readable
+	if err := os.WriteFile(file, append(b, bad...), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	opt := reconcileOptions(t.TempDir(), 0)
+	opt.File = file
+	s, _, err := Reconcile(context.Background(), d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Read != 24 || s.Accepted != 23 || s.Rejected != 1 {
+		t.Errorf("read %d accepted %d rejected %d, want 24 = 23 + 1", s.Read, s.Accepted, s.Rejected)
+	}
+}
