@@ -2,12 +2,15 @@ package output
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"cspbill/invoice"
 )
@@ -52,6 +55,33 @@ func safeName(kind, s string) error {
 		return fmt.Errorf("%w: %s %q (allowed: letters, digits, '.', '_', '-'; starting with a letter or digit; no \"..\")", ErrUnsafeName, kind, s)
 	}
 	return nil
+}
+
+// CustomerFolder is the folder name of customer id under customers/: the id
+// itself when it is a safe name, else the id with every byte but letters,
+// digits, '_' and '-' written %XX (one id, one folder: a safe id has no
+// '%'), shortened past 200 bytes with a hash of the id. Any id the ledger
+// accepted thus has a folder: an unsafe one failed the close's files
+// after its month was locked, and every later close with it (found by a
+// review).
+func CustomerFolder(id string) string {
+	if safeName("customer id", id) == nil {
+		return id
+	}
+	var b strings.Builder
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; isAlnum(c) || c == '_' || c == '-' && i > 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	name := b.String()
+	if len(name) > 200 {
+		sum := sha256.Sum256([]byte(id))
+		name = name[:150] + "~" + hex.EncodeToString(sum[:8])
+	}
+	return name
 }
 
 func isAlnum(c byte) bool {

@@ -413,7 +413,7 @@ func (w *writer) writeCustomers() error {
 			return nil
 		}
 		open = false
-		base := CustomersDir + "/" + h.CustomerID + "/" + h.InvoiceNumber
+		base := CustomersDir + "/" + CustomerFolder(h.CustomerID) + "/" + h.InvoiceNumber
 		out, b, tbl, path := out, b, tbl, w.path(base+".xlsx")
 		closing.Go(func() error {
 			err := out.Close()
@@ -437,17 +437,15 @@ func (w *writer) writeCustomers() error {
 		if h.InvoiceNumber != l.InvoiceNumber {
 			return fmt.Errorf("%w: invoice %s where the lines of %s begin", ErrSourceChanged, h.InvoiceNumber, l.InvoiceNumber)
 		}
-		if err := safeName("customer id", h.CustomerID); err != nil {
-			return fmt.Errorf("invoice %s: %w", h.InvoiceNumber, err)
-		}
-		dir := filepath.Join(root, h.CustomerID)
-		if !made[h.CustomerID] {
+		folder := CustomerFolder(h.CustomerID)
+		dir := filepath.Join(root, folder)
+		if !made[folder] {
 			if err := mkdir(dir); err != nil {
 				return err
 			}
-			made[h.CustomerID] = true
+			made[folder] = true
 		}
-		base := CustomersDir + "/" + h.CustomerID + "/" + h.InvoiceNumber
+		base := CustomersDir + "/" + folder + "/" + h.InvoiceNumber
 		var err error
 		if out, err = CreateCSV(w.path(base+".csv"), LineColumns); err != nil {
 			return err
