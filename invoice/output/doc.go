@@ -26,18 +26,19 @@
 // the time of the run, so the same input gives the same bytes (SPEC P4), the
 // workbook included.
 //
-// Text cells (ids, names, descriptions, keys, messages) that begin with '=',
-// '+', '-', '@', a tab or a carriage return get a leading single quote in the
-// CSV files so that a spreadsheet opening them shows text rather than running
-// a formula. Numbers this package formats (amounts, quantities, line numbers,
-// dates) are never changed: a credit stays "-12.50".
+// The CSV files carry every value as it was read: they are the contract
+// other tools read (an order id "-O5" stays "-O5"). The workbook writes text
+// that begins with '=', '+', '-', '@', a tab or a carriage return as a
+// string cell, never a formula (SPEC §4). Numbers this package formats
+// (amounts, quantities, line numbers, dates) are never changed: a credit
+// stays "-12.50".
 //
 // A per-customer file holds the lines of one invoice only, with the same
 // columns as invoice-lines.csv; its workbook has the Summary and Lines sheets
-// of that invoice and no Rejects sheet (rejects name other customers). A
-// customer id or invoice number that is not a safe file name (letters,
-// digits, '.', '_', '-', starting with a letter or digit, no "..") fails the
-// close rather than being rewritten.
+// of that invoice and no Rejects sheet (rejects name other customers). Its
+// folder is the customer id, or, for an id that is not a safe file name
+// (letters, digits, '.', '_', '-', starting with a letter or digit, no
+// ".."), the id with every other byte written %XX (CustomerFolder).
 //
 // # Workbook
 //

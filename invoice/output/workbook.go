@@ -50,7 +50,7 @@ func (t *Table) Add(cells []any) error { return t.t.add(cells) }
 func (t *Table) Close() error { return t.t.close() }
 
 // MoneyStyle is the style of an amount in currency c (its decimals, a
-// thousands separator, negatives in parentheses).
+// thousands separator and its code; negatives with a minus sign).
 func (w *Workbook) MoneyStyle(c invoice.Currency) (int, error) { return w.b.moneyStyle(c, false) }
 
 // DateStyle is the style of a date (DateFormat).
