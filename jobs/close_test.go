@@ -1277,3 +1277,55 @@ func TestClose_AnOutputItCannotWriteLocksNothing(t *testing.T) {
 		t.Errorf("the close after it closed %v", s.Periods)
 	}
 }
+
+// TestK7_RecordsForASubscriptionCancelledBeforeThem: a subscription ordered
+// 2023-01-10 (auto-renew on) was cancelled on 2023-01-15, inside the window,
+// by a cancellation that arrived after the renewal of 2024-01-10 was billed;
+// K7 reversed it. Records dated after the cancellation then concern a
+// subscription that has ended (found by an audit):
+//   - an auto_renew_off is accepted and changes nothing (R2); it was
+//     rejected R2 against the renewal K7 had reversed, and the close
+//     exited 3;
+//   - a renew record that changes nothing is rejected K7, as it is when it
+//     arrives before the renewal is billed; it stayed accepted, on no list.
+func TestK7_RecordsForASubscriptionCancelledBeforeThem(t *testing.T) {
+	const renewals = "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n"
+	for _, c := range []struct {
+		name, record string
+		want         string // rejects.csv of 2024-04
+	}{
+		{"toggle", "S-1,auto_renew_off,2023-06-01,a@p,admin_agent,,,\n", ""},
+		{"renew", "S-1,renew,2023-06-01,a@p,admin_agent,,,\n",
+			"renewals.csv,2,S-1,K7,subscription S-1 was cancelled on 2023-01-15: no renewal after cancellation\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, d := sqliteDeps(t)
+			out := t.TempDir()
+			mustIngest(t, d, usInbox(t, map[string]string{
+				"catalog.csv": resendCatalogHeader + "SUB,Sub,subscription,Microsoft,P1Y,annual,USD,120.00,2020-01-01,\n",
+				"orders.csv":  resendOrdersHeader + "O1,1,2023-01-10,C1,SUB,P1Y,annual,1,S-1,\n",
+			}))
+			mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-02"), BillFrom: resendMonth(t, "2024-01"), Out: out})
+			mustIngest(t, d, resendInbox(t, map[string]string{"cancellations.csv": k7LateCancel + "O1,1,2023-01-15,a@p,admin_agent,test\n"}))
+			mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-03"), Out: out})
+			// March: the K4 credit of the first term, 120.00 × 360 ÷ 365 =
+			// 118.356… → −118.36 (tax −11.84), and the renewal reversed.
+			lines, err := os.ReadFile(filepath.Join(out, "2024-03", "invoice-lines.csv"))
+			if err != nil || !strings.Contains(string(lines), ",-118.36,-11.84,-130.20,") || !strings.Contains(string(lines), ",-120.00,-12.00,-132.00,") {
+				t.Fatalf("March lines: %v\n%s", err, lines)
+			}
+			mustIngest(t, d, resendInbox(t, map[string]string{"renewals.csv": renewals + c.record}))
+			s := mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-04"), Out: out})
+			rejects, err := os.ReadFile(filepath.Join(out, "2024-04", "rejects.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimPrefix(string(rejects), "file,line,record_key,rule,message\n"); got != c.want {
+				t.Errorf("April rejects:\n%s\nwant:\n%s", got, c.want)
+			}
+			if s.NeedsAttention() != (c.want != "") {
+				t.Errorf("close summary %+v: attention %v, want %v", s, s.NeedsAttention(), c.want != "")
+			}
+		})
+	}
+}
