@@ -105,7 +105,6 @@ type term struct {
 	insts      []Instalment
 	src        Source     // the order, or the renew record that renewed it
 	applied    []*Renewal // the renew records that shaped a renewal
-	byRecord   bool       // renewed only through applied renew records (auto-renew was off)
 	late       bool       // renewed only through a record that arrived after the first close
 }
 
@@ -495,10 +494,11 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			case v.Kind == "renewal" && v.action == ActionRenew:
 				v.Verdict = noRenewal(v.Src)
 			case v.Kind == "renewal" && v.action == ActionOff:
-				// A toggle dated after the cancellation is for a
-				// subscription that has ended: accepted, no effect (R2),
-				// whatever renewal a post had placed ahead (it was R2
-				// against a renewal K7 had reversed: found by an audit).
+				// R2 against a renewal after the cancellation: K7 reverses
+				// that renewal, so the toggle undoes nothing posted, and is
+				// accepted (dated after the cancellation it is for a
+				// subscription that has ended). It was rejected R2 against
+				// the reversed renewal (found by an audit).
 				continue
 			case v.Reject == nil || v.Reject.Held:
 				continue
@@ -526,18 +526,14 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 		// they left the next run to recompute the renewal from the order:
 		// a reversal at the order's quantity, or a key that no longer
 		// matched and failed every later post (found by an audit).
-		// A record that changed nothing of a renewal auto-renew made anyway
-		// did not shape it: rejected (K7, dated after the cancellation), it
-		// leaves the renewal computed the same, and it is (it stayed
-		// accepted, where the same record arriving before the renewal was
-		// posted is K7: found by an audit).
+		// Decision: every record applied to a posted renewal stands, also
+		// one that changed nothing (the ledger cannot tell whether it came
+		// before the renewal was posted, and so is its source, or after).
 		protect := func(terms []term) {
 			for _, t := range terms {
 				if t.index > 0 && env.posted(fmt.Sprintf("%s/T%d/I0", o.Key(), t.index)) {
 					for _, r := range t.applied {
-						if t.byRecord || r.Term != "" || r.Plan != "" || r.Quantity != 0 {
-							judged[r.Src] = true
-						}
+						judged[r.Src] = true
 					}
 				}
 			}
@@ -691,7 +687,7 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			verdicts = append(verdicts, walkVerdict{Verdict: Verdict{Src: last.Src, Kind: "renewal", Key: o.SubscriptionID,
 				Reject: reject("R2", "effective_at", last.Date.String(),
 					"auto_renew_off dated %s arrived after subscription %s was renewed on %s and cannot undo it; cancel the renewed term instead (K1)",
-					last.Date, o.SubscriptionID, T)}, action: ActionOff, after: last.Date})
+					last.Date, o.SubscriptionID, T)}, action: ActionOff, after: T})
 			on = defOn
 			for _, r := range records {
 				if !rejected[r] && r.Date <= T && (r.Action == ActionOn || r.Action == ActionOff) {
@@ -713,7 +709,7 @@ func (b *Book) walk(o *Order, cust Customer, env Env) (terms []term, ended Date,
 			}
 			return terms, T, verdicts
 		}
-		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src, applied: applied, byRecord: !on,
+		next := term{index: cur.index + 1, start: T, term: cur.term, plan: cur.plan, quantity: cur.quantity, src: o.Src, applied: applied,
 			late: cur.late || env.CutoverRecord > 0 && !renewsOn(records, rejected, T, prevEnd, defOn, possible, env.CutoverRecord)}
 		for _, r := range applied {
 			if r.Term != "" {

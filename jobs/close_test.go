@@ -1281,23 +1281,34 @@ func TestClose_AnOutputItCannotWriteLocksNothing(t *testing.T) {
 // TestK7_RecordsForASubscriptionCancelledBeforeThem: a subscription ordered
 // 2023-01-10 (auto-renew on) was cancelled on 2023-01-15, inside the window,
 // by a cancellation that arrived after the renewal of 2024-01-10 was billed;
-// K7 reversed it. Records dated after the cancellation then concern a
-// subscription that has ended (found by an audit):
-//   - an auto_renew_off is accepted and changes nothing (R2); it was
-//     rejected R2 against the renewal K7 had reversed, and the close
-//     exited 3;
-//   - a renew record that changes nothing is rejected K7, as it is when it
-//     arrives before the renewal is billed; it stayed accepted, on no list.
+// K7 reversed it. Records that arrive then:
+//   - an auto_renew_off, dated after the cancellation (the subscription has
+//     ended) or before it, is accepted: the renewal it concerns is reversed
+//     by K7, so it undoes nothing posted. It was rejected R2 against that
+//     reversed renewal, and the close exited 3 (found by audits);
+//   - a renew record that changes nothing applies to the posted renewal and
+//     stands (decision: the ledger cannot tell a record that arrived after
+//     the renewal was posted from one it was posted with, whose line it is
+//     the source of; rejecting those K7 was tried and undone).
+type k7Case struct {
+	name, record string
+	want         string // rejects.csv of 2024-04
+	cancel       string // the cancellation's day
+}
+
 func TestK7_RecordsForASubscriptionCancelledBeforeThem(t *testing.T) {
 	const renewals = "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\n"
-	for _, c := range []struct {
-		name, record string
-		want         string // rejects.csv of 2024-04
-	}{
-		{"toggle", "S-1,auto_renew_off,2023-06-01,a@p,admin_agent,,,\n", ""},
-		{"renew", "S-1,renew,2023-06-01,a@p,admin_agent,,,\n",
-			"renewals.csv,2,S-1,K7,subscription S-1 was cancelled on 2023-01-15: no renewal after cancellation\n"},
-	} {
+	const r2 = "renewals.csv,2,S-1,R2,auto_renew_off dated 2023-06-01 arrived after subscription S-1 was renewed on 2024-01-10 and cannot undo it; cancel the renewed term instead (K1)\n"
+	cases := []k7Case{
+		{"toggle after the cancellation", "S-1,auto_renew_off,2023-06-01,a@p,admin_agent,,,\n", "", "2023-01-15"},
+		{"toggle before the cancellation", "S-1,auto_renew_off,2023-01-12,a@p,admin_agent,,,\n", "", "2023-01-15"},
+		{"renew that changes nothing", "S-1,renew,2023-06-01,a@p,admin_agent,,,\n", "", "2023-01-15"},
+		// Cancelled in the renewed term instead (2024-01-20, in its window:
+		// the renewal stands, credited for its unused days): a late toggle
+		// dated before the renewal cannot undo it, R2.
+		{"toggle, the renewed term cancelled", "S-1,auto_renew_off,2023-06-01,a@p,admin_agent,,,\n", r2, "2024-01-20"},
+	}
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, d := sqliteDeps(t)
 			out := t.TempDir()
@@ -1306,13 +1317,23 @@ func TestK7_RecordsForASubscriptionCancelledBeforeThem(t *testing.T) {
 				"orders.csv":  resendOrdersHeader + "O1,1,2023-01-10,C1,SUB,P1Y,annual,1,S-1,\n",
 			}))
 			mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-02"), BillFrom: resendMonth(t, "2024-01"), Out: out})
-			mustIngest(t, d, resendInbox(t, map[string]string{"cancellations.csv": k7LateCancel + "O1,1,2023-01-15,a@p,admin_agent,test\n"}))
+			mustIngest(t, d, resendInbox(t, map[string]string{"cancellations.csv": k7LateCancel + "O1,1," + c.cancel + ",a@p,admin_agent,test\n"}))
 			mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-03"), Out: out})
-			// March: the K4 credit of the first term, 120.00 × 360 ÷ 365 =
-			// 118.356… → −118.36 (tax −11.84), and the renewal reversed.
 			lines, err := os.ReadFile(filepath.Join(out, "2024-03", "invoice-lines.csv"))
-			if err != nil || !strings.Contains(string(lines), ",-118.36,-11.84,-130.20,") || !strings.Contains(string(lines), ",-120.00,-12.00,-132.00,") {
-				t.Fatalf("March lines: %v\n%s", err, lines)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.cancel == "2023-01-15" {
+				// March: the K4 credit of the first term, 120.00 × 360 ÷ 365 =
+				// 118.356… → −118.36 (tax −11.84), and the renewal reversed.
+				if !strings.Contains(string(lines), ",-118.36,-11.84,-130.20,") || !strings.Contains(string(lines), ",-120.00,-12.00,-132.00,") {
+					t.Fatalf("March lines:\n%s", lines)
+				}
+			} else if !strings.Contains(string(lines), ",-116.72,-11.67,-128.39,") {
+				// The renewed term's K4 credit: 2024-01-10 to 2025-01-10 is 366
+				// days, 356 of them unused from 2024-01-20: 120.00 × 356 ÷ 366
+				// = 116.721… → −116.72, tax round(−11.672) = −11.67.
+				t.Fatalf("March lines:\n%s", lines)
 			}
 			mustIngest(t, d, resendInbox(t, map[string]string{"renewals.csv": renewals + c.record}))
 			s := mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-04"), Out: out})
