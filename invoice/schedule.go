@@ -526,14 +526,22 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 		// they left the next run to recompute the renewal from the order:
 		// a reversal at the order's quantity, or a key that no longer
 		// matched and failed every later post (found by an audit).
-		// Decision: every record applied to a posted renewal stands, also
-		// one that changed nothing (the ledger cannot tell whether it came
-		// before the renewal was posted, and so is its source, or after).
+		// Only a record that arrived before the cancellation can have shaped
+		// a posted renewal: one that arrived after it met a subscription the
+		// rules already ended, so no renewal was posted with it, and it is
+		// K7 (it stood, accepted and on no list, when it applied to a
+		// renewal posted before the cancellation arrived: found by an
+		// audit). Decision: one that arrived before the cancellation and
+		// applied to a posted renewal stands, also if it changed nothing
+		// (the ledger cannot tell whether the renewal was posted with it,
+		// its line naming it as source, or before it arrived).
 		protect := func(terms []term) {
 			for _, t := range terms {
 				if t.index > 0 && env.posted(fmt.Sprintf("%s/T%d/I0", o.Key(), t.index)) {
 					for _, r := range t.applied {
-						judged[r.Src] = true
+						if r.Src.ID < cancel.Src.ID {
+							judged[r.Src] = true
+						}
 					}
 				}
 			}

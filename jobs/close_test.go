@@ -1286,10 +1286,11 @@ func TestClose_AnOutputItCannotWriteLocksNothing(t *testing.T) {
 //     ended) or before it, is accepted: the renewal it concerns is reversed
 //     by K7, so it undoes nothing posted. It was rejected R2 against that
 //     reversed renewal, and the close exited 3 (found by audits);
-//   - a renew record that changes nothing applies to the posted renewal and
-//     stands (decision: the ledger cannot tell a record that arrived after
-//     the renewal was posted from one it was posted with, whose line it is
-//     the source of; rejecting those K7 was tried and undone).
+//   - a renew record that arrives after the cancellation is K7, as for any
+//     subscription that has ended: it applied to the posted renewal and
+//     stood, accepted and on no list (found by an audit). One that arrived
+//     before the cancellation, with the order, and is the source of the
+//     billed renewal stands (TestK7_ARenewRecordABilledRenewalNamesStands).
 type k7Case struct {
 	name, record string
 	want         string // rejects.csv of 2024-04
@@ -1302,7 +1303,8 @@ func TestK7_RecordsForASubscriptionCancelledBeforeThem(t *testing.T) {
 	cases := []k7Case{
 		{"toggle after the cancellation", "S-1,auto_renew_off,2023-06-01,a@p,admin_agent,,,\n", "", "2023-01-15"},
 		{"toggle before the cancellation", "S-1,auto_renew_off,2023-01-12,a@p,admin_agent,,,\n", "", "2023-01-15"},
-		{"renew that changes nothing", "S-1,renew,2023-06-01,a@p,admin_agent,,,\n", "", "2023-01-15"},
+		{"renew that changes nothing", "S-1,renew,2023-06-01,a@p,admin_agent,,,\n",
+			"renewals.csv,2,S-1,K7,subscription S-1 was cancelled on 2023-01-15: no renewal after cancellation\n", "2023-01-15"},
 		// Cancelled in the renewed term instead (2024-01-20, in its window:
 		// the renewal stands, credited for its unused days): a late toggle
 		// dated before the renewal cannot undo it, R2.
@@ -1348,5 +1350,35 @@ func TestK7_RecordsForASubscriptionCancelledBeforeThem(t *testing.T) {
 				t.Errorf("close summary %+v: attention %v, want %v", s, s.NeedsAttention(), c.want != "")
 			}
 		})
+	}
+}
+
+// TestK7_ARenewRecordABilledRenewalNamesStands: a renew record that came
+// with the order shaped the renewal billed in January (its line names it as
+// source); a cancellation dated in the first term arrives later and K7
+// reverses the renewal. The record stands: it is not rejected after the fact
+// (decision: the renewal was posted with it; README K7).
+func TestK7_ARenewRecordABilledRenewalNamesStands(t *testing.T) {
+	_, d := sqliteDeps(t)
+	out := t.TempDir()
+	mustIngest(t, d, usInbox(t, map[string]string{
+		"catalog.csv":  resendCatalogHeader + "SUB,Sub,subscription,Microsoft,P1Y,annual,USD,120.00,2020-01-01,\n",
+		"orders.csv":   resendOrdersHeader + "O1,1,2023-01-10,C1,SUB,P1Y,annual,1,S-1,\n",
+		"renewals.csv": "subscription_id,action,effective_at,requested_by,role,term,billing_plan,quantity\nS-1,renew,2023-12-01,a@p,admin_agent,,,\n",
+	}))
+	mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-02"), BillFrom: resendMonth(t, "2024-01"), Out: out})
+	jan, err := os.ReadFile(filepath.Join(out, "2024-01", "invoice-lines.csv"))
+	if err != nil || !strings.Contains(string(jan), ",renew,O1,1,S-1,SUB,Sub,2024-01-10,2025-01-09,1,120.00,12.00,132.00,renewals.csv:2,") {
+		t.Fatalf("January lines: %v\n%s", err, jan)
+	}
+	mustIngest(t, d, resendInbox(t, map[string]string{"cancellations.csv": k7LateCancel + "O1,1,2023-01-15,a@p,admin_agent,test\n"}))
+	s := mustClose(t, d, CloseOptions{Period: resendMonth(t, "2024-03"), Out: out})
+	rejects, err := os.ReadFile(filepath.Join(out, "2024-03", "rejects.csv"))
+	if err != nil || string(rejects) != "file,line,record_key,rule,message\n" || s.NeedsAttention() {
+		t.Errorf("March rejects (%v, attention %v):\n%s", err, s.NeedsAttention(), rejects)
+	}
+	lines, err := os.ReadFile(filepath.Join(out, "2024-03", "invoice-lines.csv"))
+	if err != nil || !strings.Contains(string(lines), ",-120.00,-12.00,-132.00,cancellations.csv:2,INV-2024-01-000001") {
+		t.Errorf("March lines: %v\n%s", err, lines)
 	}
 }
