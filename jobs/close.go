@@ -63,18 +63,14 @@ func Close(ctx context.Context, d Deps, opt CloseOptions) (Summary, error) {
 			// each earlier month's charges again (93 for the real 57).
 			if opt.Period < first {
 				// Closed already: the run rewrites its files, which list
-				// the month's rejects and holds as before (the dry run
-				// counted none: found by a review).
-				for r, err := range d.Ledger.Listed(ctx, opt.Period.String()) {
-					if err != nil {
-						return err
-					}
-					if r.Held {
-						s.Held++
-					} else {
-						s.Rejected++
-					}
+				// the month's rejects and holds as before, counted as the
+				// writer counts them (the dry run counted none: found by a
+				// review).
+				src := &periodSource{ctx: ctx, l: d.Ledger, period: opt.Period}
+				if err := src.Rejects(func(invoice.RejectRow) error { return nil }); err != nil {
+					return err
 				}
+				s.Rejected, s.Held = src.rejected, src.held
 				return nil
 			}
 			return dryRunPlans(ctx, d, runID, opt.Period.Last(), cal, s, true)

@@ -203,12 +203,11 @@ func dryRunPlans(ctx context.Context, d Deps, runID string, asOf invoice.Date, c
 		held[rec.ID] = true
 	}
 	if listed {
-		for _, err := range d.Ledger.Records(ctx, ledger.RecordFilter{Status: ledger.Rejected, Unreported: true}) {
-			if err != nil {
-				return err
-			}
-			s.Rejected++
+		n, err := d.Ledger.CountRecords(ctx, ledger.RecordFilter{Status: ledger.Rejected, Unreported: true})
+		if err != nil {
+			return err
 		}
+		s.Rejected += n
 	}
 	err := eachPlan(ctx, d, asOf, cal, func(p *plan) error {
 		report(d, runID, p, s)

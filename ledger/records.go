@@ -338,6 +338,15 @@ func (r reader) CountKept(ctx context.Context, kind string) (int, error) {
 	return n, err
 }
 
+// CountRecords is the number of source records matching f (Records'
+// rows, counted by the database).
+func (r reader) CountRecords(ctx context.Context, f RecordFilter) (int, error) {
+	q, args := r.recordsQuery(f)
+	var n int
+	err := r.q.QueryRowxContext(ctx, `SELECT COUNT(*) FROM (`+q+`) s`, args...).Scan(&n)
+	return n, err
+}
+
 // CountHeld is the number of records held now (K6, C4, R3).
 func (r reader) CountHeld(ctx context.Context) (int, error) {
 	var n int

@@ -154,6 +154,19 @@ func TestListedOrdersAndFiltersTheRejectsOfAPeriod(t *testing.T) {
 		if n := len(collect(t, l.Listed(ctx, "2026-09"))); n != 3 { // k7 and the two held
 			t.Errorf("Listed(2026-09) = %d rows, want 3", n)
 		}
+		// CountRecords counts what Records gives: here the rejects listed by
+		// no close (none: September and October stamped all five), the held
+		// (k2, k4) and the accepted orders (k8).
+		for f, want := range map[ledger.RecordFilter]int{
+			{Status: ledger.Rejected, Unreported: true}: 0,
+			{Status: ledger.Held}:                       2,
+			{Kind: "orders", Status: ledger.Accepted}:   1,
+			{Kind: "orders"}:                            8,
+		} {
+			if n, err := l.CountRecords(ctx, f); err != nil || n != want || n != len(collect(t, l.Records(ctx, f))) {
+				t.Errorf("CountRecords(%+v) = %d, %v; want %d", f, n, err, want)
+			}
+		}
 	})
 }
 
