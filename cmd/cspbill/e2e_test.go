@@ -320,11 +320,11 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		{[]string{"post", "--as-of", "2026-10-31", "--cancel-window-days", "-1"}, 2, "--cancel-window-days -1: want 0 or more days"},
 		{[]string{"post", "--as-of", "2026-10-31", "--lock-wait", "-5s"}, 2, "--lock-wait -5s: want 0s (do not wait) or more"},
 		// Typos that locked thousands of months (found by an audit).
-		{[]string{"close", "--period", "0026-10", "--out", "x"}, 2, "--period 0026-10: want a year from 2000 to 2099"},
-		{[]string{"close", "--period", "2226-10", "--out", "x"}, 2, "--period 2226-10: want a year from 2000 to 2099"},
-		{[]string{"close", "--period", "2026-10", "--bill-from", "1999-12", "--out", "x"}, 2, "--bill-from 1999-12: want a year"},
-		{[]string{"post", "--as-of", "9999-12-31"}, 2, "--as-of 9999-12-31: want a year"},
-		{[]string{"reconcile", "--period", "0026-10", "--file", "f", "--out", "x"}, 2, "--period 0026-10: want a year"},
+		{[]string{"close", "--period", "0026-10", "--out", "x"}, 2, "--period: 0026-10: want a year from 2000 to 2099"},
+		{[]string{"close", "--period", "2226-10", "--out", "x"}, 2, "--period: 2226-10: want a year from 2000 to 2099"},
+		{[]string{"close", "--period", "2026-10", "--bill-from", "1999-12", "--out", "x"}, 2, "--bill-from: 1999-12: want a year"},
+		{[]string{"post", "--as-of", "9999-12-31"}, 2, "--as-of: 9999-12-31: want a year"},
+		{[]string{"reconcile", "--period", "0026-10", "--file", "f", "--out", "x"}, 2, "--period: 0026-10: want a year"},
 		{[]string{"schedule", "--ingest", "", "--post", "", "--close", ""}, 2, "nothing to schedule"},
 	} {
 		r := cspbill(t, nil, c.args...)
@@ -453,7 +453,7 @@ func TestE2E_JSONLogsOnlyJSONLines(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"post", "--as-of", "2026-10-31", "--db", "sqlite:" + filepath.Join(dir, "no", "such", "dir.db")}, 1, "open ledger"},
-		{[]string{"close", "--period", "0026-10", "--out", dir}, 2, "--period 0026-10: want a year from 2000 to 2099"},
+		{[]string{"close", "--period", "0026-10", "--out", dir}, 2, "--period: 0026-10: want a year from 2000 to 2099"},
 		{[]string{"post", "--log-format", "json", "--bogus"}, 2, "cspbill post: flag provided but not defined: -bogus"},
 		{[]string{"ingest", "--inbox", filepath.Join(dir, "missing"), "--db", "sqlite:" + filepath.Join(dir, "l.db")}, 2, "cspbill ingest: bad usage: inbox"},
 	} {

@@ -103,9 +103,19 @@ const firstYear, lastYear = "2000", "2099"
 // inYears refuses a YYYY-MM or YYYY-MM-DD outside firstYear..lastYear.
 func inYears(s string) error {
 	if y := s[:4]; y < firstYear || y > lastYear {
-		return fmt.Errorf("want a year from %s to %s", firstYear, lastYear)
+		return fmt.Errorf("%s: want a year from %s to %s", s, firstYear, lastYear)
 	}
 	return nil
+}
+
+// monthArg is a --period or --bill-from value: a month in the years the
+// jobs take.
+func monthArg(v string) (invoice.Month, error) {
+	m, err := invoice.ParseMonth(v)
+	if err == nil {
+		err = inYears(m.String())
+	}
+	return m, err
 }
 
 // commandFirst moves flags given before the command after it, so
@@ -239,36 +249,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			return usageErr("--inbox is required")
 		}
 	case "post":
-		if asOfDay, err = invoice.ParseDate(asOf); err != nil {
+		if asOfDay, err = invoice.ParseDate(asOf); err == nil {
+			err = inYears(asOfDay.String())
+		}
+		if err != nil {
 			return usageErr("--as-of: %v", err)
 		}
-		if err := inYears(asOfDay.String()); err != nil {
-			return usageErr("--as-of %s: %v", asOfDay, err)
-		}
 	case "close":
-		if month, err = invoice.ParseMonth(period); err != nil {
+		if month, err = monthArg(period); err != nil {
 			return usageErr("--period: %v", err)
-		}
-		if err := inYears(month.String()); err != nil {
-			return usageErr("--period %s: %v", month, err)
 		}
 		if out == "" {
 			return usageErr("--out is required")
 		}
 		if billFrom != "" {
-			if from, err = invoice.ParseMonth(billFrom); err != nil {
+			if from, err = monthArg(billFrom); err != nil {
 				return usageErr("--bill-from: %v", err)
-			}
-			if err := inYears(from.String()); err != nil {
-				return usageErr("--bill-from %s: %v", from, err)
 			}
 		}
 	case "reconcile":
-		if month, err = invoice.ParseMonth(period); err != nil {
+		if month, err = monthArg(period); err != nil {
 			return usageErr("--period: %v", err)
-		}
-		if err := inYears(month.String()); err != nil {
-			return usageErr("--period %s: %v", month, err)
 		}
 		if reconFile == "" || out == "" {
 			return usageErr("--file and --out are required")
