@@ -174,7 +174,11 @@ func matchesAny(s, alternatives string) bool {
 	return false
 }
 
-func TestClosePeriodNumbersGaplessly(t *testing.T) {
+// TestP5_InvoicesNumberedGaplesslyByCustomerThenCurrency: a period's
+// invoices are numbered from 000001 without gaps in byte order of customer
+// id, then currency; one per customer and currency with lines (none for a
+// customer whose only line is on no invoice), a negative one issued too.
+func TestP5_InvoicesNumberedGaplesslyByCustomerThenCurrency(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
 		l := openLedger(t, url)

@@ -55,7 +55,10 @@ func TestPostTwiceWritesOnce(t *testing.T) {
 	})
 }
 
-func TestPostRefusesUnbalanced(t *testing.T) {
+// TestP3_PostRefusesAnUnbalancedTransaction: a transaction whose postings
+// do not balance, or do not carry its gross to the receivable, is refused
+// with the batch it came in.
+func TestP3_PostRefusesAnUnbalancedTransaction(t *testing.T) {
 	good := charge("OK/1", "CUST1", "USD", "2026-10", 100, 10)
 	cases := []struct {
 		name  string
