@@ -157,17 +157,40 @@ func cutPathLedger(path string) error {
 // uriPath escapes what SQLite's URI file names give a meaning to.
 var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
+// CheckURL says whether rawURL names a ledger Open can try: sqlite:PATH
+// with a file path, or a postgres:// URL that parses. It touches nothing, so
+// a command can refuse a mistyped --db as bad usage before it starts.
+func CheckURL(rawURL string) error {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		if path := sqlitePath(rawURL); path == "" || path == ":memory:" {
+			// :memory: is one database per connection; the pool would
+			// scatter the ledger across several.
+			return fmt.Errorf("%w: %q: sqlite needs a file path", ErrInvalid, rawURL)
+		}
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		if _, err := url.Parse(rawURL); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalid, scrub(err, rawURL))
+		}
+	default:
+		return fmt.Errorf("%w: database URL %q: want sqlite:PATH or postgres://…", ErrInvalid, Redact(rawURL))
+	}
+	return nil
+}
+
+func sqlitePath(rawURL string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+}
+
 func open(ctx context.Context, rawURL string) (*Ledger, error) {
 	l := &Ledger{url: Redact(rawURL), now: time.Now}
+	if err := CheckURL(rawURL); err != nil {
+		return nil, err
+	}
 	var driver, dsn string
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite:"):
-		l.path = strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
-		if l.path == "" || l.path == ":memory:" {
-			// :memory: is one database per connection; the pool would
-			// scatter the ledger across several.
-			return nil, fmt.Errorf("%w: %q: sqlite needs a file path", ErrInvalid, l.url)
-		}
+		l.path = sqlitePath(rawURL)
 		driver, l.d = "sqlite", sqlite
 		if err := cutPathLedger(l.path); err != nil {
 			return nil, err
@@ -182,8 +205,6 @@ func open(ctx context.Context, rawURL string) (*Ledger, error) {
 			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		driver, dsn, l.d = "postgres", withJITOff(rawURL), postgres
-	default:
-		return nil, fmt.Errorf("%w: database URL %q: want sqlite:PATH or postgres://…", ErrInvalid, l.url)
 	}
 	db, err := sqlx.Open(driver, dsn)
 	if err != nil {

@@ -326,6 +326,12 @@ func TestE2E_UsageAndHelp(t *testing.T) {
 		{[]string{"post", "--as-of", "9999-12-31"}, 2, "--as-of: 9999-12-31: want a year"},
 		{[]string{"reconcile", "--period", "0026-10", "--file", "f", "--out", "x"}, 2, "--period: 0026-10: want a year"},
 		{[]string{"schedule", "--ingest", "", "--post", "", "--close", ""}, 2, "nothing to schedule"},
+		// A --db no ledger can be is bad usage, said before anything is
+		// touched, like any other mistyped argument (it was exit 1).
+		{[]string{"ingest", "--inbox", "x", "--db", "mysql://bob:s3cret@db/ledger"}, 2, `--db: ledger: invalid input: database URL "mysql://bob:xxxxx@db/ledger": want sqlite:PATH or postgres://`},
+		{[]string{"post", "--as-of", "2026-10-31", "--db", "sqlite:"}, 2, `--db: ledger: invalid input: "sqlite:": sqlite needs a file path`},
+		{[]string{"post", "--as-of", "2026-10-31", "--db", "sqlite::memory:"}, 2, "sqlite needs a file path"},
+		{[]string{"post", "--as-of", "2026-10-31", "--db", "postgres://bob:s3cret@%zz/ledger"}, 2, `--db: ledger: invalid input: the database URL cannot be parsed: invalid URL escape "%zz"`},
 	} {
 		r := cspbill(t, nil, c.args...)
 		if r.code != c.code || !strings.Contains(r.stdout+r.stderr, c.msg) {

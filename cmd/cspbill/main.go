@@ -305,6 +305,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		}
 		return demo(ctx, c, out, log, stdout, stderr)
 	}
+	if err := ledger.CheckURL(c.db); err != nil {
+		return usageErr("--db: %v", err)
+	}
 
 	l, err := ledger.Open(ctx, c.db)
 	if err != nil {
