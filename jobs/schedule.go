@@ -34,12 +34,15 @@ func Schedule(ctx context.Context, d Deps, cfg ScheduleConfig) error {
 		loc = time.UTC
 	}
 	log := d.logger()
-	c := cron.New(cron.WithLocation(loc), cron.WithChain(cron.SkipIfStillRunning(cronLogger{log})))
+	c := cron.New(cron.WithLocation(loc))
 	add := func(name, spec string, job func(context.Context) (Summary, error)) error {
 		if spec == "" {
 			return nil
 		}
-		_, err := c.AddFunc(spec, func() {
+		// Each job has its own skip wrapper, whose "cron: skip" line names
+		// the job that is still running.
+		skip := cron.SkipIfStillRunning(cronLogger{log.With("job", name)})
+		_, err := c.AddJob(spec, skip(cron.FuncJob(func() {
 			if ctx.Err() != nil {
 				return
 			}
@@ -49,7 +52,7 @@ func Schedule(ctx context.Context, d Deps, cfg ScheduleConfig) error {
 				return
 			}
 			log.Info("scheduled job done", "job", name, "run", s.RunID, "attention", s.NeedsAttention())
-		})
+		})))
 		if err != nil {
 			return fmt.Errorf("%w: --%s %q: %v", ErrUsage, name, spec, err)
 		}

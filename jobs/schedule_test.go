@@ -1,7 +1,10 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +101,51 @@ func TestP1_ScheduledJobsPostAndCloseUTCDays(t *testing.T) {
 	}
 	if asOf["post"] != "2026-11-01" || asOf["close"] != "2026-10" {
 		t.Errorf("post ran through %s and close closed %s; want 2026-11-01 and 2026-10 (UTC)", asOf["post"], asOf["close"])
+	}
+}
+
+// TestSchedule_ASkippedTurnNamesTheJobStillRunning: when a job's next turn
+// comes while it still runs, the turn is skipped and the log line saying so
+// names the job (robfig/cron's own line says only "skip").
+func TestSchedule_ASkippedTurnNamesTheJobStillRunning(t *testing.T) {
+	ctx := context.Background()
+	l, err := ledger.Open(ctx, ledgertest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var logged bytes.Buffer
+	started := make(chan struct{}, 8)
+	d := Deps{Ledger: l, Log: slog.New(slog.NewTextHandler(&logged, nil)), Hook: func(point string) error {
+		if point == "post:start" {
+			started <- struct{}{}
+			time.Sleep(2500 * time.Millisecond) // through the next turns
+		}
+		return nil
+	}}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Schedule(runCtx, d, ScheduleConfig{Post: "@every 1s"}) }()
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the scheduled post did not start in 20 s")
+	}
+	time.Sleep(2 * time.Second) // a turn or two comes while it sleeps
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var skips int
+	for _, line := range strings.Split(logged.String(), "\n") {
+		if strings.Contains(line, "cron: skip") {
+			skips++
+			if !strings.Contains(line, "job=post") {
+				t.Errorf("skip line names no job: %s", line)
+			}
+		}
+	}
+	if skips == 0 {
+		t.Errorf("no turn was skipped while the post ran:\n%s", logged.String())
 	}
 }
