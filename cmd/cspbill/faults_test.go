@@ -250,7 +250,8 @@ func TestFault_WhoSeesWhat(t *testing.T) {
 	// Failing runs: a server that is not there, text and JSON logs, the
 	// URL given through CSPBILL_DB instead of --db, the password given as a
 	// parameter, and a URL Go cannot parse (its error quoted the URL whole,
-	// and a parameter was shown as given: found by an audit).
+	// and a parameter was shown as given: found by an audit; it is bad
+	// usage since the eleventh session, refused before anything runs).
 	redacted := "postgres://" + u.User.Username() + ":xxxxx@127.0.0.1:1/"
 	asParam := bad
 	asParam.User = url.User(u.User.Username())
@@ -261,15 +262,17 @@ func TestFault_WhoSeesWhat(t *testing.T) {
 		env   []string
 		args  []string
 		names string
+		code  int
 	}{
-		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + bad.String()}, redacted},
-		{nil, []string{"close", "--period", "2026-10", "--out", out, "--log-format", "json", "--db=" + bad.String()}, redacted},
-		{[]string{"CSPBILL_DB=" + bad.String()}, []string{"ingest", "--inbox", inbox1}, redacted},
-		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + asParam.String()}, "password=xxxxx"},
-		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + unparsable}, "(unparsable database URL): the database URL cannot be parsed"},
+		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + bad.String()}, redacted, 1},
+		{nil, []string{"close", "--period", "2026-10", "--out", out, "--log-format", "json", "--db=" + bad.String()}, redacted, 1},
+		{[]string{"CSPBILL_DB=" + bad.String()}, []string{"ingest", "--inbox", inbox1}, redacted, 1},
+		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + asParam.String()}, "password=xxxxx", 1},
+		{nil, []string{"post", "--as-of", "2026-10-31", "--db=" + unparsable}, "--db: ledger: invalid input: the database URL cannot be parsed", 2},
+		{[]string{"CSPBILL_DB=" + unparsable}, []string{"post", "--as-of", "2026-10-31", "--log-format", "json"}, "the database URL cannot be parsed", 2},
 	} {
 		r := cspbill(t, c.env, c.args...)
-		wantCode(t, r, 1, strings.Join(c.args, " "))
+		wantCode(t, r, c.code, strings.Join(c.args, " "))
 		if !strings.Contains(r.stderr, c.names) {
 			t.Errorf("%v: the error does not name the (redacted) database as %s: %s", c.args, c.names, r.stderr)
 		}
