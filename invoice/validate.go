@@ -129,9 +129,19 @@ func resolvePlan(plan, kind, term string, price Price, day Date) (string, *Rejec
 		if day <= AutoRenewDefaultOn {
 			return PlanOneTime, nil
 		}
+		var others []string // what the order could say instead
+		for _, p := range price.Plans {
+			if p != PlanOneTime {
+				others = append(others, p)
+			}
+		}
+		instead := "the catalog lists no other plan for " + term
+		if len(others) > 0 {
+			instead = "use one of " + quoteList(others)
+		}
 		return "", reject("V3", "billing_plan", plan,
-			"billing plan one_time is not accepted for %s orders dated after 2022-01-22 (this one is dated %s); use one of %s",
-			kind, day, quoteList(price.Plans))
+			"billing plan one_time is not accepted for %s orders dated after 2022-01-22 (this one is dated %s); %s",
+			kind, day, instead)
 	}
 	if !price.lists(plan) {
 		return "", reject("V2", "billing_plan", plan, "SKU %q term %s does not list billing plan %q; the catalog lists %s",

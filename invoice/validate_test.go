@@ -101,7 +101,22 @@ func TestV3_OneTimeAfterCutoff(t *testing.T) {
 	// 2022-01-23 00:30 in +02:00 is still 2022-01-22 in UTC: accepted.
 	addOrder(t, b, order("O2", "US1", "2022-01-23T00:30:00+02:00", "SQL-SUB", "P1Y", "one_time", "1", "S2"))
 	_, _, rej := b.AddOrder(order("O3", "US1", "2022-01-23", "SQL-SUB", "P1Y", "one_time", "1", "S3"), Source{File: "orders.csv", Line: 4})
-	wantReject(t, rej, "V3", "billing_plan", "billing plan one_time is not accepted for subscription orders dated after 2022-01-22 (this one is dated 2022-01-23)")
+	wantReject(t, rej, "V3", "billing_plan", "billing plan one_time is not accepted for subscription orders dated after 2022-01-22 (this one is dated 2022-01-23); use one of \"annual\"")
+	// A catalog that still lists one_time: the message offers the other
+	// plans, never the value it refuses (it said "use one of "one_time",
+	// "annual"": found by an audit), and says when there is none.
+	for i, p := range []RawCatalog{
+		{"LEGACY", "Legacy subscription", "subscription", "Microsoft", "P1Y", "one_time;annual", "USD", "100.00", "2020-01-01", ""},
+		{"LEGACY", "Legacy subscription", "subscription", "Microsoft", "P3Y", "one_time", "USD", "300.00", "2020-01-01", ""},
+	} {
+		if _, rej := b.AddPrice(p, Source{File: "catalog.csv", Line: 90 + i}); rej != nil {
+			t.Fatal(rej)
+		}
+	}
+	_, _, rej = b.AddOrder(order("O4", "US1", "2023-01-05", "LEGACY", "P1Y", "one_time", "1", "S4"), Source{File: "orders.csv", Line: 5})
+	wantReject(t, rej, "V3", "billing_plan", "(this one is dated 2023-01-05); use one of \"annual\"")
+	_, _, rej = b.AddOrder(order("O5", "US1", "2023-01-05", "LEGACY", "P3Y", "one_time", "1", "S5"), Source{File: "orders.csv", Line: 6})
+	wantReject(t, rej, "V3", "billing_plan", "(this one is dated 2023-01-05); the catalog lists no other plan for P3Y")
 }
 
 func TestV4_TermRequiredFrom20220122(t *testing.T) {
