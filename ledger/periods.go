@@ -198,17 +198,38 @@ func (r reader) assignQuery() string {
 // rather than closed with files that cannot be written.
 const MaxInvoiceMinor = 1_000_000_000_000_000
 
-// checkInvoiceSizes refuses the month's invoices if one passes MaxInvoiceMinor.
+// checkInvoiceSizes refuses the month's invoices if one passes
+// MaxInvoiceMinor, or if a currency's total of them does: the workbook's
+// Summary sheet carries each currency's net, tax and gross total, and a
+// month the files cannot be written for must not be locked (it was, until
+// the eleventh session: eleven invoices of 999,999,999,999.99 USD each
+// locked October, and every later close failed to write it; found by an
+// audit of the workbook).
 func (t *Tx) checkInvoiceSizes(ctx context.Context, month string) error {
+	limits := []any{MaxInvoiceMinor, -MaxInvoiceMinor, MaxInvoiceMinor, -MaxInvoiceMinor, MaxInvoiceMinor, -MaxInvoiceMinor}
 	var numbers []string
 	err := sqlxSelect(ctx, t.reader, &numbers, `SELECT number FROM invoices WHERE period = ? AND (
 		net >= ? OR net <= ? OR tax >= ? OR tax <= ? OR gross >= ? OR gross <= ?) ORDER BY seq LIMIT 1`,
-		month, MaxInvoiceMinor, -MaxInvoiceMinor, MaxInvoiceMinor, -MaxInvoiceMinor, MaxInvoiceMinor, -MaxInvoiceMinor)
-	if err != nil || len(numbers) == 0 {
+		append([]any{month}, limits...)...)
+	if err != nil {
 		return err
 	}
-	return fmt.Errorf("%w: invoice %s totals %d or more minor units, more than a spreadsheet holds exactly; %s is not closed",
-		ErrInvalid, numbers[0], int64(MaxInvoiceMinor), month)
+	if len(numbers) > 0 {
+		return fmt.Errorf("%w: invoice %s totals %d or more minor units, more than a spreadsheet holds exactly; %s is not closed",
+			ErrInvalid, numbers[0], int64(MaxInvoiceMinor), month)
+	}
+	var currencies []string
+	err = sqlxSelect(ctx, t.reader, &currencies, `SELECT currency FROM invoices WHERE period = ? GROUP BY currency
+		HAVING SUM(net) >= ? OR SUM(net) <= ? OR SUM(tax) >= ? OR SUM(tax) <= ? OR SUM(gross) >= ? OR SUM(gross) <= ?
+		ORDER BY `+t.byBytes("currency")+` LIMIT 1`, append([]any{month}, limits...)...)
+	if err != nil {
+		return err
+	}
+	if len(currencies) > 0 {
+		return fmt.Errorf("%w: the %s invoices of %s total %d or more minor units, more than a spreadsheet's Summary total holds exactly; %s is not closed",
+			ErrInvalid, currencies[0], month, int64(MaxInvoiceMinor), month)
+	}
+	return nil
 }
 
 var invoiceColumns = []string{"number", "period", "seq", "customer_id", "currency", "net", "tax", "gross", "lines"}
