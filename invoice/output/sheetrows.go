@@ -249,7 +249,14 @@ func cellText(s string) (string, bool) {
 	// one needs counting.
 	if len(s) > excelize.TotalCellChars {
 		if units := utf16.Encode([]rune(s)); len(units) > excelize.TotalCellChars {
-			s = string(utf16.Decode(units[:excelize.TotalCellChars]))
+			// Cut before a character the limit would halve: excelize
+			// keeps the first half of its surrogate pair, and the cell
+			// then ends in U+FFFD (found by an audit in LibreOffice).
+			n := excelize.TotalCellChars
+			if utf16.IsSurrogate(rune(units[n-1])) && units[n-1] < 0xDC00 {
+				n--
+			}
+			s = string(utf16.Decode(units[:n]))
 		}
 	}
 	preserve := false

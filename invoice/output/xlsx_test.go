@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -356,6 +357,31 @@ func TestExcelNumberExact(t *testing.T) {
 		}
 		if _, err := excelNumber(c, maxExactMinor+1); !errors.Is(err, ErrBadData) {
 			t.Errorf("%s: 16 digits accepted: %v", code, err)
+		}
+	}
+}
+
+// TestCellTextCutsBeforeAHalvedCharacter: text past a cell's 32,767 UTF-16
+// units is cut at the limit, or one unit before it when the limit falls
+// inside a character outside the Basic Multilingual Plane (an emoji is two
+// units): the cell never ends in half a character, which readers show as
+// U+FFFD.
+func TestCellTextCutsBeforeAHalvedCharacter(t *testing.T) {
+	n := excelize.TotalCellChars
+	for _, c := range []struct {
+		name, in, want string
+	}{
+		{"an emoji across the limit", strings.Repeat("a", n-1) + "😀" + "tail", strings.Repeat("a", n-1)},
+		{"an emoji ending at the limit", strings.Repeat("a", n-2) + "😀" + "tail", strings.Repeat("a", n-2) + "😀"},
+		{"one unit characters", strings.Repeat("é", n+3), strings.Repeat("é", n)},
+	} {
+		got, _ := cellText(c.in)
+		if got != c.want {
+			t.Errorf("%s: %d runes ending %q, want %d runes ending %q", c.name,
+				len([]rune(got)), got[max(0, len(got)-8):], len([]rune(c.want)), c.want[max(0, len(c.want)-8):])
+		}
+		if strings.ContainsRune(got, utf8.RuneError) {
+			t.Errorf("%s: the cut left U+FFFD", c.name)
 		}
 	}
 }
