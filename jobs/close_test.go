@@ -626,8 +626,9 @@ func TestK7_ReversalsOfInstalmentsPostedAheadAreInTheFirstOpenMonth(t *testing.T
 		ctx := context.Background()
 		_, d := resendLedger(t, url)
 		first := usInbox(t, map[string]string{
-			"catalog.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
-			"orders.csv":  resendOrdersHeader + "O-1,1,2026-03-10,C1,S,P1Y,monthly,1,S1,\n",
+			"catalog.csv": "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
+				"S,Sub,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
+			"orders.csv": resendOrdersHeader + "O-1,1,2026-03-10,C1,S,P1Y,monthly,1,S1,\n",
 		})
 		late := resendInbox(t, map[string]string{
 			"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\nO-1,1,2026-04-05,a@x,admin_agent,r\n",
@@ -689,8 +690,9 @@ func TestK7_AReversalDatedBeforeTheCutoverIsBilledWithItsCharge(t *testing.T) {
 		ctx := context.Background()
 		_, d := resendLedger(t, url)
 		mustIngest(t, d, usInbox(t, map[string]string{
-			"catalog.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
-			"orders.csv":  resendOrdersHeader + "O-1,1,2026-09-01,C1,S,P1Y,monthly,1,S1,\n",
+			"catalog.csv": "sku_id,product_name,kind,publisher,term,billing_plans,currency,unit_price,effective_from,effective_to\n" +
+				"S,Sub,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
+			"orders.csv": resendOrdersHeader + "O-1,1,2026-09-01,C1,S,P1Y,monthly,1,S1,\n",
 		}))
 		if _, err := Post(ctx, d, invoice.MustDate("2026-10-15"), false); err != nil {
 			t.Fatal(err)
