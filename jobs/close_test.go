@@ -1007,9 +1007,7 @@ func TestK7_ALateCancellationReversesARenewalAsARenewRecordShapedIt(t *testing.T
 // arrives before the first close. The renewal is reversed at quantity 4,
 // exactly as billed: it was reversed at the order's 3 before (-1,080.00
 // against 1,440.00 billed), the renew record rejected once the closes
-// reached its date (found by an audit). The reversal is in July 2025: a
-// renewal placed ahead is reversed by the run that reaches its date, in
-// the first open month then (README, K7).
+// reached its date (found by an audit).
 func TestK7_ARenewalPostedAheadIsReversedAtItsBilledQuantity(t *testing.T) {
 	ledgertest.Each(t, func(t *testing.T, url string) {
 		ctx := context.Background()
