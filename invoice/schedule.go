@@ -398,14 +398,10 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 		t := &terms[ti]
 		termKey := fmt.Sprintf("%s/T%d", o.Key(), t.index)
 		for k, in := range t.insts {
-			key := fmt.Sprintf("%s/I%d", termKey, k)
-			if in.Start > env.AsOf && (cutoff == NoDate || !env.posted(key)) {
-				// Not due yet. A late cancellation reverses now, in the
-				// first open month (K7, below), the instalments a post
-				// placed ahead of this run's day; posts place a term's
-				// instalments in order, so none after one not posted.
+			if in.Start > env.AsOf {
 				break
 			}
+			key := fmt.Sprintf("%s/I%d", termKey, k)
 			typ := ChargeCycle
 			if k == 0 {
 				typ = ChargeNew
@@ -429,11 +425,9 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 				// month": dated on the cancel day, it goes, like the K4
 				// credit (K5), to the cancel day's month or the first open
 				// one after it — also when a post placed the instalment
-				// ahead in a later month still open, and even one after the
-				// day this run goes through (the loop's first test): from
-				// the eighth to the tenth session it was dated on the
-				// instalment's start, and went to that later month, beside
-				// its charge. Its
+				// ahead in a later month still open (from the eighth to the
+				// tenth session it was dated on the instalment's start, and
+				// went to that later month, beside its charge). Its
 				// charge_start is the instalment's start (K5). A credit names
 				// only an invoice of its own month or earlier (ledger's
 				// selectLines), so a closed month's files never change when

@@ -612,11 +612,10 @@ func TestP4_AMonthLockedButNeverWrittenIsWrittenByTheNextClose(t *testing.T) {
 // TestK7_ReversalsOfInstalmentsPostedAheadAreInTheFirstOpenMonth: a post
 // ran ahead (through 15 June) and placed the April–June instalments of a
 // monthly subscription in their open months; then a cancellation dated 5
-// April arrived, and April was closed (through 30 April). Each posted
-// instalment after the cancel day is reversed exactly "as cancelImmediate
-// lines in the first open month" (K7): April, the cancel day's month,
-// beside the K4 credit (K5), each reversal's charge_start its instalment's
-// start — May's and June's too, though the close ran only through April. A reversal names the invoice that billed its charge
+// April arrived. Each posted instalment after it is reversed exactly "as
+// cancelImmediate lines in the first open month" (K7): April, the cancel
+// day's month, beside the K4 credit (K5), each reversal's charge_start its
+// instalment's start. A reversal names the invoice that billed its charge
 // only when that invoice is of its own month or earlier, so April's files
 // are the same when written again after May and June closed (P1, P4). From
 // the eighth to the tenth session each reversal went to its instalment's
@@ -644,7 +643,10 @@ func TestK7_ReversalsOfInstalmentsPostedAheadAreInTheFirstOpenMonth(t *testing.T
 			t.Fatal(err)
 		}
 		mustIngest(t, d, late)
-		closeM("2026-04", out, 0) // through 30 April: May's and June's are reversed now
+		if _, err := Post(ctx, d, invoice.MustDate("2026-06-15"), false); err != nil {
+			t.Fatal(err)
+		}
+		closeM("2026-04", out, 0)
 		closeM("2026-06", out, 0)
 		closeM("2026-04", again, 0) // April written again after May and June closed
 		if a, b := resendOut(t, out, "2026-04", "invoice-lines.csv"), resendOut(t, again, "2026-04", "invoice-lines.csv"); a != b {
