@@ -192,10 +192,9 @@ func TestK7_NothingAfterCancellation(t *testing.T) {
 	wantCharge(t, res, "O1/1/T0/I0/credit", ChargeCancelImmediate, "2026-02-10", "2026-02-28", amounts{-679, -68, -747})
 	r1 := wantCharge(t, res, "O1/1/T0/I1/reversal", ChargeCancelImmediate, "2026-03-01", "2026-03-31", amounts{-1000, -100, -1100})
 	wantCharge(t, res, "O1/1/T0/I2/reversal", ChargeCancelImmediate, "2026-04-01", "2026-04-30", amounts{-1000, -100, -1100})
-	// A reversal is dated on the cancel day, as the K4 credit (K5): it posts
-	// to the cancel day's month if still open, else to the first open one
-	// (K7), its charge_start the instalment's start.
-	if r1.Date.String() != "2026-02-10" || r1.CreditsKey != "O1/1/T0/I1" {
+	// A reversal is dated on its instalment's start: it posts to that
+	// month if still open (beside its charge), else to the first open one.
+	if r1.Date.String() != "2026-03-01" || r1.CreditsKey != "O1/1/T0/I1" {
 		t.Fatalf("reversal %+v", r1)
 	}
 	if len(res.Charges) != 4 {

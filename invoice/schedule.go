@@ -421,20 +421,17 @@ func (b *Book) subscription(res *Result, o *Order, cust Customer, rate decimal.D
 			}
 			if cutoff != NoDate && in.Start > cutoff {
 				// K7: not charged after cancellation; if a late cancellation
-				// finds it posted, reverse it exactly "in the first open
-				// month": dated on the cancel day, it goes, like the K4
-				// credit (K5), to the cancel day's month or the first open
-				// one after it — also when a post placed the instalment
-				// ahead in a later month still open (from the eighth to the
-				// tenth session it was dated on the instalment's start, and
-				// went to that later month, beside its charge). Its
-				// charge_start is the instalment's start (K5). A credit names
-				// only an invoice of its own month or earlier (ledger's
-				// selectLines), so a closed month's files never change when
-				// the later month that bills the charge closes (P1, P4).
+				// finds it posted, reverse it exactly in the first open month
+				// from the instalment's own: dated on its start, so an
+				// instalment a post placed ahead in a month still open is
+				// reversed on that month's invoice, beside its charge, and
+				// the credit names the invoice that billed it. Dated on the
+				// cancel day, it went to an earlier open month, before that
+				// invoice existed: credited_invoice was empty, and filled in
+				// when the closed month was written again (P1).
 				if env.posted(key) {
 					rev := Charge{
-						Key: key + "/reversal", Type: ChargeCancelImmediate, Date: cancel.Date, Start: in.Start, End: in.End - 1,
+						Key: key + "/reversal", Type: ChargeCancelImmediate, Date: in.Start, Start: in.Start, End: in.End - 1,
 						Quantity: t.quantity, Net: -net, Tax: -tax, Gross: -gross, Src: cancel.Src, CreditsKey: key,
 						TermKey: termKey, UnitPrice: t.unitPrice, SKU: o.SKU, Description: t.price.ProductName, Order: o, Late: t.late,
 					}

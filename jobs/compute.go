@@ -496,12 +496,6 @@ func (pg *page) plan(ctx context.Context, d Deps, asOf invoice.Date, cal calenda
 				arrived = math.MaxInt64
 			}
 			period, invoiced := cal.place(c.Date, arrived)
-			if !invoiced && c.Type == invoice.ChargeCancelImmediate && c.Start > c.Date {
-				// A K7 reversal dated before the cutover (P2) of an
-				// instalment from the cutover on: the charge is billed, so
-				// its reversal is too, where the charge is placed.
-				period, invoiced = cal.place(c.Start, arrived)
-			}
 			p.txns = append(p.txns, toTxn(c, cust, period, invoiced))
 			// Checked and hashed here, while the database writes the last
 			// page, rather than on the posting path.

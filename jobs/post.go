@@ -103,9 +103,8 @@ type holdDetail struct {
 // samePosting refuses a business key whose recomputed amounts differ from
 // what is posted: it is never silently skipped, nor posted twice.
 func samePosting(prev ledger.PostedTxn, c invoice.Charge) error {
-	// A K7 reversal is dated on the cancel day; from the eighth to the
-	// tenth session it was dated on the instalment's start: the same
-	// reversal, posted on either day, stands.
+	// A K7 reversal posted before the eighth session is dated on the cancel
+	// day, now on the instalment's start: the same reversal, posted, stands.
 	sameDay := prev.Date == c.Date.String() || strings.HasSuffix(c.Key, "/reversal")
 	same := prev.Net == c.Net && prev.Tax == c.Tax && prev.Gross == c.Gross
 	// A last instalment an earlier version computed otherwise (Charge.Was)

@@ -98,12 +98,6 @@ type Line struct {
 	Date            string `db:"date"`
 }
 
-// A credit's credited_invoice is the invoice that billed the credited
-// charge when that invoice is of the credit's month or earlier; a K7
-// reversal in the first open month of an instalment a post placed in a
-// later month names none, then and when the later month closes, so the
-// closed month's files stay as they were written (P4).
-//
 // A line is a credit when it credits something or is a cancelImmediate;
 // credits sort after charges with the same start, order and line. Text sorts
 // byte by byte (byBytes), so both databases give the same order whatever
@@ -115,8 +109,7 @@ func (r reader) selectLines(invoiceOrder string) string {
 	COALESCE(ci.number, '') AS credited_invoice, t.key, t.date
 FROM txns t JOIN invoices i ON ` + onInvoice + `
 LEFT JOIN txns c ON c.key = t.credits_key
-LEFT JOIN invoices ci ON c.invoiced AND c.period <= t.period
-	AND ci.period = c.period AND ci.customer_id = c.customer_id AND ci.currency = c.currency
+LEFT JOIN invoices ci ON c.invoiced AND ci.period = c.period AND ci.customer_id = c.customer_id AND ci.currency = c.currency
 WHERE t.period = ? AND t.invoiced
 ORDER BY ` + invoiceOrder + `, t.charge_start, ` + r.byBytes("t.order_id") + `, t.line_no,
 	CASE WHEN t.credits_key IS NOT NULL OR t.charge_type = 'cancelImmediate' THEN 1 ELSE 0 END,
