@@ -238,6 +238,9 @@ func withJITOff(rawURL string) string {
 	return u.String()
 }
 
+// quoted is a quoted part of an error message.
+var quoted = regexp.MustCompile(`"[^"]*"`)
+
 // passwordParam is a password given as a parameter, in a URL's query or a
 // key=value connection string (password=, sslpassword=).
 var passwordParam = regexp.MustCompile(`(?i)\b((?:ssl)?password)=[^&\s]*`)
@@ -274,7 +277,10 @@ func scrub(err error, rawURL string) error {
 	if perr != nil {
 		var ue *url.Error
 		if errors.As(perr, &ue) {
-			return fmt.Errorf("the database URL cannot be parsed: %v", ue.Err)
+			// Go's reason quotes the part it could not read, which can be
+			// part of a password ("postgres://bob:se/cret@db" is host bob
+			// with port "se"): the reason is kept, the quote is not.
+			return fmt.Errorf("the database URL cannot be parsed: %s", quoted.ReplaceAllString(ue.Err.Error(), "…"))
 		}
 		return errors.New("the database URL cannot be parsed")
 	}

@@ -17,11 +17,12 @@ import (
 // ledger keeps after it, COPYed bare — into tables of the same columns with
 // no index, key, check or trigger, as the COPY ceiling writes its postings —
 // one table at a time. The ceilings time the work any close does (read the
-// input, write the ledger's postings, write the files); the floor times
-// only the writes of what this ledger keeps besides (the input records, the
-// transactions, the prices locked for each term), so the ceilings' reads
-// and files plus the floor are the least any close keeping those rows can
-// take on this machine, whatever it computes.
+// input, write as many postings as the ledger holds, write the files); the
+// floor times the writes of everything the ledger keeps (its postings, and
+// the input records, the transactions and the prices locked for each term
+// besides), so the ceilings' reads and files plus the floor are the least
+// any close keeping those rows can take on this machine, whatever it
+// computes.
 //
 // Each table is read out first (untimed) into a file of its rows; the timed
 // part reads that file back and COPYs it, as the ceiling generates its rows
@@ -68,10 +69,10 @@ func floor(o *opts, ref *dbResult) ([]ceiling, error) {
 // as "n", so the file keeps them apart.
 func copyBare(db *sql.DB, table, path string) (float64, int, error) {
 	cols, n, err := dump(db, table, path)
+	defer os.Remove(path)
 	if err != nil || n == 0 {
 		return 0, n, err
 	}
-	defer os.Remove(path)
 	bare := pq.QuoteIdentifier("bench_floor_" + table)
 	if _, err := db.Exec("DROP TABLE IF EXISTS " + bare + "; CREATE TABLE " + bare +
 		" (LIKE " + pq.QuoteIdentifier(table) + ")"); err != nil {
