@@ -670,6 +670,51 @@ func TestK7_AReversalOfAnInstalmentPostedAheadStaysBesideIt(t *testing.T) {
 	})
 }
 
+// TestK7_AReversalOfAnInstalmentBilledFromTheCutoverIsBilled: before the
+// first close a post placed the September and October instalments of a
+// monthly subscription; then a cancellation dated 20 September arrived, and
+// the first close billed from October (P2). September's instalment and its
+// K4 credit, dated before the cutover, are recorded and on no invoice;
+// October's instalment is billed, and so is its reversal, beside it —
+// also when a post ran between the cancellation and the close. (Dated on
+// the cancel day, as a review of a change that tried it found, the reversal
+// went to September, before the cutover, and the customer paid for October
+// after cancelling.)
+func TestK7_AReversalOfAnInstalmentBilledFromTheCutoverIsBilled(t *testing.T) {
+	for _, postBetween := range []bool{false, true} {
+		t.Run(fmt.Sprintf("post between: %v", postBetween), func(t *testing.T) {
+			ledgertest.Each(t, func(t *testing.T, url string) {
+				ctx := context.Background()
+				_, d := resendLedger(t, url)
+				mustIngest(t, d, usInbox(t, map[string]string{
+					"catalog.csv": resendCatalogHeader + "S,Sub,subscription,Pub,P1Y,monthly;annual,USD,120.00,2020-01-01,\n",
+					"orders.csv":  resendOrdersHeader + "O-1,1,2026-09-01,C1,S,P1Y,monthly,1,S1,\n",
+				}))
+				if _, err := Post(ctx, d, invoice.MustDate("2026-10-15"), false); err != nil {
+					t.Fatal(err)
+				}
+				mustIngest(t, d, resendInbox(t, map[string]string{
+					"cancellations.csv": "order_id,line_no,cancelled_at,requested_by,role,reason\nO-1,1,2026-09-20,a@x,admin_agent,r\n",
+				}))
+				if postBetween {
+					if _, err := Post(ctx, d, invoice.MustDate("2026-10-20"), false); err != nil {
+						t.Fatal(err)
+					}
+				}
+				out := t.TempDir()
+				mustClose(t, d, CloseOptions{Period: resendMonth(t, "2026-10"), BillFrom: resendMonth(t, "2026-10"), Out: out})
+				// 120.00 a year is 10.00 a month, US tax 10%.
+				want := "invoice_number,customer_id,currency,charge_type,order_id,line_no,subscription_id,sku_id,description,charge_start,charge_end,quantity,net,tax,gross,source,credited_invoice\n" +
+					"INV-2026-10-000001,C1,USD,cycleCharge,O-1,1,S1,S,Sub,2026-10-01,2026-10-31,1,10.00,1.00,11.00,orders.csv:2,\n" +
+					"INV-2026-10-000001,C1,USD,cancelImmediate,O-1,1,S1,S,Sub,2026-10-01,2026-10-31,1,-10.00,-1.00,-11.00,cancellations.csv:2,INV-2026-10-000001\n"
+				if got := resendOut(t, out, "2026-10", "invoice-lines.csv"); got != want {
+					t.Errorf("October's lines:\n%s\nwant\n%s", got, want)
+				}
+			})
+		})
+	}
+}
+
 // TestC4_AHoldIsReleasedWhenTheRateArrivesWhateverTheDay: C4 lists a held
 // record "at every close while held". A post through 6 May found the tax
 // hold; the rate arrived; the close of January then billed the order's
