@@ -161,21 +161,27 @@ var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 // with a file path, or a postgres:// URL that parses. It touches nothing, so
 // a command can refuse a mistyped --db as bad usage before it starts.
 func CheckURL(rawURL string) error {
+	_, err := dialectOf(rawURL)
+	return err
+}
+
+// dialectOf is the database rawURL names, or why it names none.
+func dialectOf(rawURL string) (dialect, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite:"):
 		if path := sqlitePath(rawURL); path == "" || path == ":memory:" {
 			// :memory: is one database per connection; the pool would
 			// scatter the ledger across several.
-			return fmt.Errorf("%w: %q: sqlite needs a file path", ErrInvalid, rawURL)
+			return 0, fmt.Errorf("%w: %q: sqlite needs a file path", ErrInvalid, rawURL)
 		}
+		return sqlite, nil
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		if _, err := url.Parse(rawURL); err != nil {
-			return fmt.Errorf("%w: %v", ErrInvalid, scrub(err, rawURL))
+			return 0, fmt.Errorf("%w: %v", ErrInvalid, scrub(err, rawURL))
 		}
-	default:
-		return fmt.Errorf("%w: database URL %q: want sqlite:PATH or postgres://…", ErrInvalid, Redact(rawURL))
+		return postgres, nil
 	}
-	return nil
+	return 0, fmt.Errorf("%w: database URL %q: want sqlite:PATH or postgres://…", ErrInvalid, Redact(rawURL))
 }
 
 func sqlitePath(rawURL string) string {
@@ -184,14 +190,15 @@ func sqlitePath(rawURL string) string {
 
 func open(ctx context.Context, rawURL string) (*Ledger, error) {
 	l := &Ledger{url: Redact(rawURL), now: time.Now}
-	if err := CheckURL(rawURL); err != nil {
+	d, err := dialectOf(rawURL)
+	if err != nil {
 		return nil, err
 	}
 	var driver, dsn string
-	switch {
-	case strings.HasPrefix(rawURL, "sqlite:"):
+	switch l.d = d; d {
+	case sqlite:
 		l.path = sqlitePath(rawURL)
-		driver, l.d = "sqlite", sqlite
+		driver = "sqlite"
 		if err := cutPathLedger(l.path); err != nil {
 			return nil, err
 		}
@@ -203,8 +210,8 @@ func open(ctx context.Context, rawURL string) (*Ledger, error) {
 		// file named "close", while the lock was taken on the full name.
 		dsn = "file:" + uriPath.Replace(l.path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 			"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		driver, dsn, l.d = "postgres", withJITOff(rawURL), postgres
+	case postgres:
+		driver, dsn = "postgres", withJITOff(rawURL)
 	}
 	db, err := sqlx.Open(driver, dsn)
 	if err != nil {

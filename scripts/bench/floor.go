@@ -200,7 +200,7 @@ func printFloor(o *opts, ref *dbResult, c []ceiling, sum float64) error {
 		}
 	}
 	for _, x := range f {
-		fmt.Printf("  %-44s %9.3f s %10d rows %12.0f rows/s\n", x.name, x.seconds, x.rows, float64(x.rows)/max(x.seconds, 1e-9))
+		x.print()
 		least += x.seconds
 	}
 	fmt.Printf("  %-44s %9.3f s = %.1f × the ceilings\n", "reads and files + floor", least, least/sum)

@@ -219,7 +219,7 @@ func run(o *opts) (err error) {
 	fmt.Printf("\nceilings (same sizes, this machine):\n")
 	sum := 0.0
 	for _, x := range c {
-		fmt.Printf("  %-44s %9.3f s %10d rows %12.0f rows/s\n", x.name, x.seconds, x.rows, float64(x.rows)/max(x.seconds, 1e-9))
+		x.print()
 		sum += x.seconds
 	}
 	fmt.Printf("  %-44s %9.3f s\n", "sum", sum)
@@ -551,6 +551,11 @@ type ceiling struct {
 	name    string
 	seconds float64
 	rows    int
+}
+
+// print writes one measured line of the ceilings or the floor.
+func (x ceiling) print() {
+	fmt.Printf("  %-44s %9.3f s %10d rows %12.0f rows/s\n", x.name, x.seconds, x.rows, float64(x.rows)/max(x.seconds, 1e-9))
 }
 
 func ceilings(o *opts, ref *dbResult) ([]ceiling, error) {
